@@ -4,4 +4,7 @@ go 1.26.0
 
 require github.com/godbus/dbus/v5 v5.2.4
 
-require golang.org/x/sys v0.50.0 // indirect
+require (
+	github.com/stretchr/testify v1.12.1 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)
