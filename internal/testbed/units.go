@@ -38,6 +38,9 @@ func WriteUnit(tb testing.TB, name, content string) {
 	tb.Helper()
 
 	path := filepath.Join(UnitDir, name)
+	if err := os.MkdirAll(UnitDir, 0o755); err != nil {
+		tb.Fatalf("write unit %s: %v", name, err)
+	}
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		tb.Fatalf("write unit %s: %v", name, err)
 	}
