@@ -120,6 +120,24 @@ func (c *Container) runSelf(dir string) int {
 	return exitCode(cmd.Wait())
 }
 
+// Run runs argv inside the container attached to this process's terminal or
+// standard streams, and returns its exit code. It stays in this process's
+// process group, so a Ctrl-C reaches it directly; this process ignores the
+// interrupt meanwhile and stops the container only once argv has ended.
+func (c *Container) Run(dir string, argv ...string) int {
+	cmd := c.Command(dir, argv...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+
+	signal.Ignore(syscall.SIGINT, syscall.SIGQUIT)
+	defer signal.Reset(syscall.SIGINT, syscall.SIGQUIT)
+
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "testbed: run %s in container %s: %v\n", argv[0], c.Name, err)
+		return 1
+	}
+	return exitCode(cmd.Wait())
+}
+
 func forwardSignals(pgid int) (stop func()) {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGQUIT, syscall.SIGHUP)

@@ -1,0 +1,43 @@
+# gostemd's two commands: `make demo` and `make test`. Both need root on a
+# Debian 12 machine; both boot a throwaway systemd when the host has none.
+
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+
+GO ?= go
+# Debian packages the test bed and the demo need: systemd-nspawn, the D-Bus
+# daemon that runs inside the container, and the per-user bus.
+DEB_PACKAGES := systemd-container dbus dbus-user-session libpam-systemd util-linux
+TEST_TIMEOUT ?= 30m
+
+.PHONY: test demo deps check bench clean
+
+## deps: install the Debian packages that are missing (needs root and apt).
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+## check: formatting and vet.
+check:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+## test: every test, integration tests included, under the race detector.
+test: deps check
+	@mkdir -p .cache
+	set -o pipefail; $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -v ./... 2>&1 | tee .cache/test.log
+	@scripts/test-summary .cache/test.log
+
+## demo: the main demo against real systemd.
+demo: deps
+	@mkdir -p bin
+	$(GO) build -o bin/ ./internal/cmd/withsystemd ./examples/...
+	./bin/withsystemd ./bin/status
+
+clean:
+	rm -rf bin .cache
