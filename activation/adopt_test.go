@@ -21,7 +21,9 @@ func runReport(t *testing.T, files []*os.File, env ...string) string {
 	argv := testbed.HelperCommand("report")
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.ExtraFiles = files
-	cmd.Env = append(os.Environ(), env...)
+	// Without the race detector's one-second pause at exit.
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	cmd.Env = append(cmd.Env, env...)
 
 	out, err := cmd.Output()
 	require.NoError(t, err, "report: %s", out)
