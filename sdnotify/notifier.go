@@ -166,15 +166,7 @@ func (n *Notifier) Close() error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 
-	if n.fd < 0 {
-		return nil
-	}
-	err := unix.Close(n.fd)
-	n.fd = -1
-	if err != nil {
-		return os.NewSyscallError("close", err)
-	}
-	return nil
+	return n.closeLocked()
 }
 
 // Notify sends msgs to the socket named by NOTIFY_SOCKET, as

@@ -338,3 +338,21 @@ func TestNotifyAllocations(t *testing.T) {
 func TestErrorsAreComparable(t *testing.T) {
 	assert.False(t, errors.Is(ErrNoSocket, ErrNoWatchdog))
 }
+
+// systemd may re-create its socket at the same path; the Notifier must
+// follow it instead of failing on the socket it connected to before.
+func TestNotifyFollowsRecreatedSocket(t *testing.T) {
+	addr := filepath.Join(t.TempDir(), "notify")
+	first := listen(t, addr)
+	n := newNotifier(t, addr)
+	require.NoError(t, n.Notify(context.Background(), Ready()))
+	first.receive(t)
+
+	require.NoError(t, first.conn.Close())
+	require.NoError(t, os.Remove(addr))
+	second := listen(t, addr)
+	require.NoError(t, n.Notify(context.Background(), Status("again")))
+
+	got, _ := second.receive(t)
+	assert.Equal(t, "STATUS=again", got)
+}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"syscall"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -13,31 +12,49 @@ import (
 // sendLocked sends one datagram with the descriptors fds attached. n.mu must
 // be held.
 //
-// The socket is not handed to Go's network poller: that would cost
-// allocations on every send, and a send waits only in the rare case that
-// systemd's queue is full. Polling would not help then either, because an
-// unconnected datagram socket reports itself writable whatever the state of
-// the receiver's queue, so the wait is a short sleep.
+// A socket whose receiver has gone, as after systemd re-created its socket,
+// is replaced once: the message never reached anyone, so sending it again
+// cannot duplicate it.
 func (n *Notifier) sendLocked(ctx context.Context, p []byte, fds []int) error {
-	if err := n.openLocked(); err != nil {
-		return err
-	}
-
 	var oob []byte
 	if len(fds) > 0 {
 		oob = unix.UnixRights(fds...)
 	}
 
-	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
-		err := unix.Sendmsg(n.fd, p, oob, &n.sa, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
-		if err == nil {
+	err := n.trySendLocked(ctx, p, oob)
+	if err == unix.ECONNREFUSED || err == unix.ENOTCONN {
+		n.closeLocked()
+		err = n.trySendLocked(ctx, p, oob)
+	}
+	return err
+}
+
+// trySendLocked sends on a socket connected to the address. Connecting lets
+// poll(2) report when systemd's queue has room again, which it cannot for an
+// unconnected datagram socket, and spares the kernel a path lookup on every
+// send.
+//
+// The socket is not handed to Go's network poller: that would cost
+// allocations on every send, and a send waits only in the rare case that
+// systemd's queue is full.
+func (n *Notifier) trySendLocked(ctx context.Context, p, oob []byte) error {
+	if err := n.openLocked(); err != nil {
+		return err
+	}
+
+	for {
+		err := unix.Sendmsg(n.fd, p, oob, nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
+		switch err {
+		case nil:
 			return nil
-		}
-		if err != unix.EAGAIN && err != unix.EINTR {
+		case unix.ECONNREFUSED, unix.ENOTCONN:
+			return err
+		case unix.EAGAIN, unix.EINTR:
+		default:
 			return fmt.Errorf("notify %s: %w", n.addr, os.NewSyscallError("sendmsg", err))
 		}
 
-		if err := sleep(ctx, wait); err != nil {
+		if err := waitWritable(ctx, n.fd); err != nil {
 			return fmt.Errorf("notify %s: wait for room in the queue: %w", n.addr, err)
 		}
 	}
@@ -52,19 +69,46 @@ func (n *Notifier) openLocked() error {
 	if err != nil {
 		return fmt.Errorf("notify %s: %w", n.addr, os.NewSyscallError("socket", err))
 	}
+	if err := unix.Connect(fd, &n.sa); err != nil {
+		unix.Close(fd)
+		return fmt.Errorf("notify %s: %w", n.addr, os.NewSyscallError("connect", err))
+	}
+
 	n.fd = fd
 	return nil
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-
-	select {
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	case <-t.C:
+func (n *Notifier) closeLocked() error {
+	if n.fd < 0 {
 		return nil
+	}
+
+	err := unix.Close(n.fd)
+	n.fd = -1
+	if err != nil {
+		return os.NewSyscallError("close", err)
+	}
+	return nil
+}
+
+// waitWritable waits until fd can send again or ctx ends. poll wakes up every
+// few milliseconds to look at ctx: this path runs only when systemd is too
+// busy to read, so the latency does not matter.
+func waitWritable(ctx context.Context, fd int) error {
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}
+
+	for {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+
+		_, err := unix.Poll(fds, 10)
+		if err != nil && err != unix.EINTR {
+			return os.NewSyscallError("poll", err)
+		}
+		if fds[0].Revents != 0 {
+			return nil
+		}
 	}
 }
 
