@@ -677,6 +677,10 @@ func hashLongName(s string) string {
 // Unlike Escape, Mangle leaves '-', '\', '@' and '.' alone, so it cannot be
 // reversed, and input can choose the type and instance of the result. Use
 // it to accept names from people, not to build names from data.
+//
+// NB: systemctl keeps glob patterns such as "ssh*" for the commands that
+// take patterns; Mangle has no such mode and escapes them, as
+// systemd-escape --mangle does.
 func Mangle(s string, t Type) (Name, error) {
 	suffix, err := t.suffix()
 	if err != nil {
