@@ -143,6 +143,9 @@ func durationField(key string, d time.Duration) field {
 // The unit needs FileDescriptorStoreMax= greater than zero, or systemd drops
 // the descriptors without telling the sender. name follows systemd's rules
 // for descriptor names: 1 to 255 printable ASCII characters without ':'.
+// systemd watches pollable descriptors and drops them from the store when
+// they hang up; send Field("FDPOLL", "0") in the same Notify to prevent that
+// (systemd 246 and later).
 //
 // NB: a *net.UnixListener removes its socket file when closed. Call its
 // SetUnlinkOnClose(false) before storing it, or the stored socket survives a
@@ -154,7 +157,7 @@ func FDStore(name string, conns ...syscall.Conn) Message {
 }
 
 // FDStoreRemove removes the descriptors stored under name from systemd's file
-// descriptor store (FDSTOREREMOVE=1 with FDNAME=name).
+// descriptor store (FDSTOREREMOVE=1 with FDNAME=name; systemd 236 and later).
 func FDStoreRemove(name string) Message {
 	return pair(textField("FDSTOREREMOVE", "1"), textField("FDNAME", name))
 }

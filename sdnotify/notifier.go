@@ -35,7 +35,8 @@ type Options struct {
 }
 
 // A Notifier sends notifications to the service manager. It opens its socket
-// on first use and keeps it until Close. It is safe for concurrent use.
+// on first use and keeps it until Close. It is safe for concurrent use. The
+// zero Notifier has no socket, like New("").
 type Notifier struct {
 	addr    string
 	addrErr error
@@ -44,7 +45,8 @@ type Notifier struct {
 	watchdogErr error
 
 	mu   sync.Mutex
-	fd   int // -1 until the first send, and after Close
+	fd   int
+	open bool // fd is valid: from the first send until Close
 	sa   unix.SockaddrUnix
 	buf  []byte
 	oob  []byte
@@ -56,7 +58,7 @@ type Notifier struct {
 // Notifier whose calls return ErrNoSocket. New does no I/O; a malformed
 // address is reported by the first send.
 func New(addr string) *Notifier {
-	n := &Notifier{addr: addr, fd: -1}
+	n := &Notifier{addr: addr}
 	n.sa.Name = addr
 	n.addrErr = checkAddr(addr)
 	return n
@@ -125,6 +127,9 @@ func (n *Notifier) Notify(ctx context.Context, msgs ...Message) error {
 	}
 	if n.addrErr != nil {
 		return n.addrErr
+	}
+	if len(msgs) == 0 {
+		return nil
 	}
 
 	n.mu.Lock()

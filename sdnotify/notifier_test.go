@@ -356,3 +356,24 @@ func TestNotifyFollowsRecreatedSocket(t *testing.T) {
 	got, _ := second.receive(t)
 	assert.Equal(t, "STATUS=again", got)
 }
+
+func TestZeroNotifier(t *testing.T) {
+	var n Notifier
+
+	assert.ErrorIs(t, n.Notify(context.Background(), Ready()), ErrNoSocket)
+	assert.NoError(t, n.Close())
+	d, err := n.WatchdogTimeout()
+	assert.NoError(t, err)
+	assert.Zero(t, d)
+}
+
+func TestNotifyNothing(t *testing.T) {
+	r := listenTemp(t)
+	n := newNotifier(t, r.addr)
+
+	require.NoError(t, n.Notify(context.Background()))
+	require.NoError(t, n.Notify(context.Background(), Stopping()))
+
+	got, _ := r.receive(t)
+	assert.Equal(t, "STOPPING=1", got)
+}

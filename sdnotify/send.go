@@ -61,7 +61,7 @@ func (n *Notifier) trySendLocked(ctx context.Context, p, oob []byte) error {
 }
 
 func (n *Notifier) openLocked() error {
-	if n.fd >= 0 {
+	if n.open {
 		return nil
 	}
 
@@ -74,17 +74,17 @@ func (n *Notifier) openLocked() error {
 		return fmt.Errorf("notify %s: %w", n.addr, os.NewSyscallError("connect", err))
 	}
 
-	n.fd = fd
+	n.fd, n.open = fd, true
 	return nil
 }
 
 func (n *Notifier) closeLocked() error {
-	if n.fd < 0 {
+	if !n.open {
 		return nil
 	}
 
 	err := unix.Close(n.fd)
-	n.fd = -1
+	n.fd, n.open = -1, false
 	if err != nil {
 		return os.NewSyscallError("close", err)
 	}
