@@ -49,7 +49,6 @@ type Notifier struct {
 	open bool // fd is valid: from the first send until Close
 	sa   unix.SockaddrUnix
 	buf  []byte
-	oob  []byte
 	dups []int
 }
 

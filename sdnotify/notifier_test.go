@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -376,4 +377,17 @@ func TestNotifyNothing(t *testing.T) {
 
 	got, _ := r.receive(t)
 	assert.Equal(t, "STOPPING=1", got)
+}
+
+func TestNotifyReceiverGone(t *testing.T) {
+	r := listenTemp(t)
+	n := newNotifier(t, r.addr)
+	require.NoError(t, n.Notify(context.Background(), Ready()))
+	r.receive(t)
+
+	require.NoError(t, r.conn.Close())
+	err := n.Notify(context.Background(), Ready())
+
+	assert.ErrorIs(t, err, syscall.ECONNREFUSED)
+	assert.ErrorContains(t, err, "notify "+r.addr+": ")
 }

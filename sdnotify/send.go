@@ -22,11 +22,20 @@ func (n *Notifier) sendLocked(ctx context.Context, p []byte, fds []int) error {
 	}
 
 	err := n.trySendLocked(ctx, p, oob)
-	if err == unix.ECONNREFUSED || err == unix.ENOTCONN {
-		n.closeLocked()
+	if isGone(err) {
+		// Closing a socket whose peer is gone cannot lose data.
+		_ = n.closeLocked()
 		err = n.trySendLocked(ctx, p, oob)
 	}
+	if isGone(err) {
+		return fmt.Errorf("notify %s: %w", n.addr, os.NewSyscallError("sendmsg", err))
+	}
 	return err
+}
+
+// isGone reports whether err says the receiving socket no longer exists.
+func isGone(err error) bool {
+	return err == unix.ECONNREFUSED || err == unix.ENOTCONN
 }
 
 // trySendLocked sends on a socket connected to the address. Connecting lets
@@ -48,7 +57,7 @@ func (n *Notifier) trySendLocked(ctx context.Context, p, oob []byte) error {
 		case nil:
 			return nil
 		case unix.ECONNREFUSED, unix.ENOTCONN:
-			return err
+			return err // bare, for sendLocked to reconnect
 		case unix.EAGAIN, unix.EINTR:
 		default:
 			return fmt.Errorf("notify %s: %w", n.addr, os.NewSyscallError("sendmsg", err))
@@ -70,7 +79,7 @@ func (n *Notifier) openLocked() error {
 		return fmt.Errorf("notify %s: %w", n.addr, os.NewSyscallError("socket", err))
 	}
 	if err := unix.Connect(fd, &n.sa); err != nil {
-		unix.Close(fd)
+		_ = unix.Close(fd) // never used: nothing to lose
 		return fmt.Errorf("notify %s: %w", n.addr, os.NewSyscallError("connect", err))
 	}
 
