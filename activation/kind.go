@@ -65,11 +65,16 @@ func inspectFile(k kind) (kind, error) {
 }
 
 func (k kind) isListener() bool {
-	return k.socket && k.listening && (k.sotype == unix.SOCK_STREAM || k.sotype == unix.SOCK_SEQPACKET)
+	return k.isStream() && k.listening
 }
 
 func (k kind) isConn() bool {
-	return k.socket && !k.listening && (k.sotype == unix.SOCK_STREAM || k.sotype == unix.SOCK_SEQPACKET)
+	return k.isStream() && !k.listening
+}
+
+// isStream reports a connection-oriented socket, the kind that listens.
+func (k kind) isStream() bool {
+	return k.socket && (k.sotype == unix.SOCK_STREAM || k.sotype == unix.SOCK_SEQPACKET)
 }
 
 func (k kind) isPacketConn() bool {

@@ -97,7 +97,8 @@ func ExampleNotifier_Barrier() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 
-	if err := n.Notify(ctx, sdnotify.Status("exiting: disk full"), sdnotify.Errno(syscall.ENOSPC)); err != nil {
+	err := n.Notify(ctx, sdnotify.Status("exiting: disk full"), sdnotify.Errno(syscall.ENOSPC))
+	if err != nil {
 		log.Print(err)
 	}
 	if err := n.Barrier(ctx); err != nil {

@@ -182,7 +182,8 @@ func fdstoreHelper(args []string) int {
 	return removeStateOnHUP(ctx, n)
 }
 
-func adoptOrCreateState(ctx context.Context, set *activation.Set, n *sdnotify.Notifier) (*os.File, string, error) {
+func adoptOrCreateState(ctx context.Context, set *activation.Set, n *sdnotify.Notifier,
+) (*os.File, string, error) {
 	if f, err := set.File("state"); err == nil {
 		return f, "adopted", nil
 	}
@@ -198,7 +199,8 @@ func adoptOrCreateState(ctx context.Context, set *activation.Set, n *sdnotify.No
 	return f, "created", n.Notify(ctx, sdnotify.FDStore("state", f))
 }
 
-func adoptOrListen(ctx context.Context, set *activation.Set, n *sdnotify.Notifier, path string) (net.Listener, string, error) {
+func adoptOrListen(ctx context.Context, set *activation.Set, n *sdnotify.Notifier, path string,
+) (net.Listener, string, error) {
 	if ln, err := set.Listener("listener"); err == nil {
 		return ln, "adopted", nil
 	}
@@ -262,7 +264,8 @@ func barrierHelper(args []string) int {
 	return 0
 }
 
-func checkBarriers(ctx context.Context, n *sdnotify.Notifier, unit string, rounds int) (string, error) {
+func checkBarriers(ctx context.Context, n *sdnotify.Notifier, unit string, rounds int,
+) (string, error) {
 	for i := range rounds {
 		want := "step " + strconv.Itoa(i)
 		if err := n.Notify(ctx, sdnotify.Status(want)); err != nil {

@@ -20,7 +20,8 @@ const maxFDs = 253
 // (FDNAME_MAX in systemd's sources).
 const maxFDName = 255
 
-var errEmptyMessage = errors.New("notify: empty Message (build messages with this package's constructors)")
+var errEmptyMessage = errors.New(
+	"notify: empty Message (build messages with this package's constructors)")
 
 // A FieldError reports a field that Notify refused to send. Nothing of the
 // call was sent: every message is checked before the first byte goes out.
