@@ -39,5 +39,10 @@ demo: deps
 	$(GO) build -o bin/ ./internal/cmd/withsystemd ./examples/...
 	./bin/withsystemd ./bin/status
 
+## bench: micro-benchmarks, gostemd beside the libraries users would pick
+## instead (in the bench module, so those never enter gostemd's go.mod).
+bench:
+	cd bench && $(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
 clean:
 	rm -rf bin .cache
