@@ -1,0 +1,397 @@
+package bus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// Match selects the signals a subscription receives. Only signals sent by
+// systemd are considered: on a bus, those whose sender is the connection
+// that owns org.freedesktop.systemd1 right now. Empty fields match anything.
+type Match struct {
+	// Path selects one object. It excludes PathNamespace.
+	Path dbus.ObjectPath
+
+	// PathNamespace selects an object and every object below it, such as
+	// UnitPathPrefix for all units.
+	PathNamespace dbus.ObjectPath
+
+	// Interface and Member select the signal, such as PropertiesInterface
+	// and PropertiesChanged, or ManagerInterface and JobRemoved.
+	Interface string
+	Member    string
+
+	// ManagerSubscribe keeps systemd's Manager.Subscribe in effect for as
+	// long as the subscription lives. systemd only emits unit and job
+	// signals, PropertiesChanged of units and jobs included, while some
+	// client is subscribed. False, the default, leaves it alone.
+	ManagerSubscribe bool
+}
+
+func (m Match) validate() error {
+	switch {
+	case m.Path != "" && m.PathNamespace != "":
+		return errors.New("both Path and PathNamespace are set")
+	case m.Path != "" && !m.Path.IsValid():
+		return fmt.Errorf("invalid object path %q", m.Path)
+	case m.PathNamespace != "" && !m.PathNamespace.IsValid():
+		return fmt.Errorf("invalid object path %q", m.PathNamespace)
+	case !validName(m.Interface, "."):
+		return fmt.Errorf("invalid interface name %q", m.Interface)
+	case !validName(m.Member, ""):
+		return fmt.Errorf("invalid member name %q", m.Member)
+	}
+	return nil
+}
+
+// validName checks that s holds only the characters of D-Bus names: ASCII
+// letters, digits, underscores and the extra characters. Quotes and commas
+// would break a match rule.
+func validName(s, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isASCIILetter(c) && !isASCIIDigit(c) && c != '_' && !strings.ContainsRune(extra, rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// matches applies the match to a signal that systemd sent.
+func (m Match) matches(iface, member string, path dbus.ObjectPath) bool {
+	switch {
+	case m.Interface != "" && m.Interface != iface:
+		return false
+	case m.Member != "" && m.Member != member:
+		return false
+	case m.Path != "":
+		return m.Path == path
+	case m.PathNamespace != "":
+		return inNamespace(path, m.PathNamespace)
+	}
+	return true
+}
+
+func inNamespace(path, namespace dbus.ObjectPath) bool {
+	if namespace == "/" || path == namespace {
+		return true
+	}
+	return strings.HasPrefix(string(path), string(namespace)+"/")
+}
+
+// rule returns the match rule that makes the bus daemon send the signals.
+// The sender is systemd's well-known name, which the daemon resolves to its
+// owner of the moment, so the rule survives daemon-reexec.
+func (m Match) rule() []dbus.MatchOption {
+	opts := []dbus.MatchOption{dbus.WithMatchSender(Service)}
+	if m.Path != "" {
+		opts = append(opts, dbus.WithMatchObjectPath(m.Path))
+	}
+	if m.PathNamespace != "" {
+		opts = append(opts, dbus.WithMatchPathNamespace(m.PathNamespace))
+	}
+	if m.Interface != "" {
+		opts = append(opts, dbus.WithMatchInterface(m.Interface))
+	}
+	if m.Member != "" {
+		opts = append(opts, dbus.WithMatchMember(m.Member))
+	}
+	return opts
+}
+
+func addRule(ctx context.Context, l *link, m Match) error {
+	return translate(l.conn.AddMatchSignalContext(ctx, m.rule()...), false)
+}
+
+func removeRule(ctx context.Context, l *link, m Match) error {
+	return translate(l.conn.RemoveMatchSignalContext(ctx, m.rule()...), false)
+}
+
+// ResetReason says why a subscription's stream has a gap.
+type ResetReason int
+
+const (
+	// NoReset marks an event that carries a signal.
+	NoReset ResetReason = iota
+
+	// Reconnected: the connection dropped and a new one is set up.
+	Reconnected
+
+	// OwnerChanged: another connection took over systemd's name on the
+	// bus, as after daemon-reexec, while the bus connection stayed up.
+	OwnerChanged
+)
+
+func (r ResetReason) String() string {
+	switch r {
+	case NoReset:
+		return "none"
+	case Reconnected:
+		return "reconnected"
+	case OwnerChanged:
+		return "systemd's bus name changed owner"
+	}
+	return fmt.Sprintf("ResetReason(%d)", int(r))
+}
+
+// Event is one item of a subscription's stream: a signal, or a reset.
+type Event struct {
+	// Signal is the signal received, nil for a reset. Subscriptions share
+	// it: do not modify it.
+	Signal *dbus.Signal
+
+	// Reset, when not NoReset, says that signals may have been missed
+	// before this event: re-read the state you follow. The match rules and
+	// the manager subscription are in place again when it arrives.
+	Reset ResetReason
+}
+
+// Subscription is a stream of the signals that match a Match, in the order
+// they arrived. Its queue has no bound: a slow reader delays nobody and
+// loses nothing, at the cost of memory.
+type Subscription struct {
+	c      *Conn
+	match  Match
+	events chan Event
+
+	mu    sync.Mutex
+	queue []Event
+
+	more      chan struct{} // has a token when queue may be non-empty
+	done      chan struct{} // closed by stop
+	stopOnce  sync.Once
+	closeOnce sync.Once
+}
+
+// Subscribe starts receiving the signals m selects. When it returns, the
+// match rule is on the bus and, with m.ManagerSubscribe, systemd's manager
+// subscription is in effect: no matching signal sent afterwards is missed.
+// The caller must Close the subscription.
+func (c *Conn) Subscribe(ctx context.Context, m Match) (*Subscription, error) {
+	if err := m.validate(); err != nil {
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
+
+	s, err := c.newSubscription(m)
+	if err != nil {
+		return nil, err
+	}
+
+	if err := c.register(ctx, s); err != nil {
+		s.stop()
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
+	if !m.ManagerSubscribe {
+		return s, nil
+	}
+
+	if err := c.mgr.acquire(ctx, c); err != nil {
+		s.closeWithout(false)
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
+	return s, nil
+}
+
+func (c *Conn) newSubscription(m Match) (*Subscription, error) {
+	s := &Subscription{
+		c:      c,
+		match:  m,
+		events: make(chan Event),
+		more:   make(chan struct{}, 1),
+		done:   make(chan struct{}),
+	}
+
+	if !c.goBackground(s.pump) {
+		return nil, ErrClosed
+	}
+	return s, nil
+}
+
+// register adds s to the Conn and its match rule to the current link. If the
+// link drops meanwhile, the supervisor adds the rule to the next one.
+func (c *Conn) register(ctx context.Context, s *Subscription) error {
+	for {
+		l, _, err := c.usable(ctx)
+		if err != nil {
+			return err
+		}
+
+		current, hasRule := c.enroll(l, s)
+		if !current {
+			continue
+		}
+		if hasRule || l.peer {
+			return nil
+		}
+
+		err = addRule(ctx, l, s.match)
+		if done, err := c.ruleAdded(l, s, err); done {
+			return err
+		}
+	}
+}
+
+// enroll adds s to the Conn if l is still the current link, and tells
+// whether l already has s's rule.
+func (c *Conn) enroll(l *link, s *Subscription) (current, hasRule bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	if c.link != l {
+		return false, false
+	}
+	c.subs[s] = struct{}{}
+	return true, l.rules[s]
+}
+
+// ruleAdded records the outcome of adding s's rule to l. It tells whether
+// register is done: not when l went away meanwhile, since the next link
+// gets the rule from the supervisor.
+func (c *Conn) ruleAdded(l *link, s *Subscription, err error) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	alive := c.link == l && l.conn.Connected()
+	switch {
+	case err == nil && alive:
+		l.rules[s] = true
+		return true, nil
+	case err != nil && alive:
+		delete(c.subs, s)
+		return true, fmt.Errorf("add match rule: %w", err)
+	}
+	return false, nil
+}
+
+// Events returns the subscription's stream. It is closed after Close, and
+// after the Conn's Close.
+func (s *Subscription) Events() <-chan Event {
+	return s.events
+}
+
+// Close ends the subscription: Events is closed, queued events are
+// dropped, and the match rule and manager subscription are released in the
+// background.
+func (s *Subscription) Close() {
+	s.closeWithout(s.match.ManagerSubscribe)
+}
+
+// closeWithout closes s; release says whether s holds a manager
+// subscription to give back.
+func (s *Subscription) closeWithout(release bool) {
+	s.closeOnce.Do(func() {
+		c := s.c
+		l := c.unregister(s)
+		s.stop()
+
+		if l == nil && !release {
+			return
+		}
+		c.goBackground(func() { c.releaseSubscription(l, s.match, release) })
+	})
+}
+
+// unregister removes s from the Conn. It returns the link holding s's rule,
+// if the current one does.
+func (c *Conn) unregister(s *Subscription) *link {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	delete(c.subs, s)
+	l := c.link
+	if l == nil || !l.rules[s] {
+		return nil
+	}
+	delete(l.rules, s)
+	return l
+}
+
+// releaseSubscription removes a closed subscription's rule and gives back
+// its manager subscription. Errors are ignored: the connection may be gone,
+// which releases both anyway.
+func (c *Conn) releaseSubscription(l *link, m Match, release bool) {
+	ctx, cancel := context.WithTimeout(c.ctx, c.opts.DialTimeout)
+	defer cancel()
+
+	if l != nil {
+		_ = removeRule(ctx, l, m)
+	}
+	if release {
+		c.mgr.release(ctx, c)
+	}
+}
+
+// goBackground runs f in a goroutine that Close waits for. It returns false,
+// without running f, once the Conn is closed.
+func (c *Conn) goBackground(f func()) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+
+	if c.closed {
+		return false
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// push queues e without blocking. Called with Conn.mu held.
+func (s *Subscription) push(e Event) {
+	s.mu.Lock()
+	s.queue = append(s.queue, e)
+	s.mu.Unlock()
+
+	select {
+	case s.more <- struct{}{}:
+	default:
+	}
+}
+
+// pump moves queued events to the Events channel until stop or the Conn's
+// Close.
+func (s *Subscription) pump() {
+	defer close(s.events)
+
+	for {
+		select {
+		case <-s.more:
+		case <-s.done:
+			return
+		case <-s.c.ctx.Done():
+			return
+		}
+
+		for _, e := range s.take() {
+			select {
+			case s.events <- e:
+			case <-s.done:
+				return
+			case <-s.c.ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// take empties the queue and returns what it held.
+func (s *Subscription) take() []Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	q := s.queue
+	s.queue = nil
+	return q
+}
+
+// stop ends the pump; Events gets closed.
+func (s *Subscription) stop() {
+	s.stopOnce.Do(func() { close(s.done) })
+}
