@@ -81,14 +81,24 @@ func (c *Conn) call(ctx context.Context, retry bool, path dbus.ObjectPath, iface
 			return &Reply{Body: body}
 		}
 
-		// godbus closes a connection before it fails the calls pending on
-		// it, so a closed link explains the error even before the
-		// supervisor has noticed.
-		lost := c.changedSince(epoch) || !l.conn.Connected()
+		lost := c.changedSince(epoch) || linkFailed(l, err)
 		if !retry || !lost || ctx.Err() != nil {
 			return &Reply{Err: translate(err, lost)}
 		}
 	}
+}
+
+// linkFailed tells whether err, returned by a call on l, means that l's
+// connection is gone. godbus closes a connection before it fails the calls
+// pending on it, but a failed write leaves it open: linkFailed closes it then,
+// so that the supervisor redials at once.
+func linkFailed(l *link, err error) bool {
+	if isReply(err) || !isConnectionLoss(err) {
+		return !l.conn.Connected()
+	}
+
+	l.conn.Close()
+	return true
 }
 
 // callOn calls a method on one particular link, without waiting or retrying.
@@ -99,7 +109,10 @@ func (c *Conn) callOn(ctx context.Context, l *link, path dbus.ObjectPath, iface,
 	}
 
 	_, err = send(ctx, l, msg)
-	return translate(err, false)
+	if err != nil {
+		return translate(err, linkFailed(l, err))
+	}
+	return nil
 }
 
 // newCall builds a method call to systemd. godbus panics on arguments it
@@ -134,7 +147,7 @@ func (c *Conn) newCall(path dbus.ObjectPath, iface, method string, args []any) (
 }
 
 // signatureOf returns the D-Bus signature of args, or an error where godbus
-// would panic (an int, a nil, a channel).
+// would panic (a nil, a channel, a func).
 func signatureOf(args []any) (sig dbus.Signature, err error) {
 	defer func() {
 		if r := recover(); r != nil {

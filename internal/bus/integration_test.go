@@ -585,3 +585,18 @@ func TestIntegrationDialErrors(t *testing.T) {
 	assert.True(t, strings.HasPrefix(err.Error(), "connect to unix:path=/nonexistent/bus: "), err.Error())
 	assert.False(t, errors.Is(err, context.DeadlineExceeded))
 }
+
+// A restarted bus daemon drops every client. This test runs last: systemd
+// itself has to find its way back onto the new bus.
+func TestIntegrationBusDaemonRestart(t *testing.T) {
+	testbed.Require(t)
+	c := dial(t, nil)
+	path := writeProbe(t, c)
+	unit := subscribeUnit(t, c, path)
+
+	testbed.Systemctl(t, "restart", "dbus.service")
+
+	require.Equal(t, bus.Reconnected, awaitReset(t, unit))
+	startUnit(t, c, probeUnit)
+	assert.Empty(t, awaitActiveState(t, unit, "active"))
+}

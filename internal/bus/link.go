@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -85,6 +86,7 @@ func pingPeer(ctx context.Context, conn *dbus.Conn) error {
 	for pause := 20 * time.Millisecond; ; pause = min(2*pause, time.Second) {
 		attempt, cancel := context.WithTimeout(ctx, pause)
 		err := obj.CallWithContext(attempt, "org.freedesktop.DBus.Peer.Ping", 0).Err
+		unanswered := errors.Is(attempt.Err(), context.DeadlineExceeded)
 		cancel()
 
 		switch {
@@ -92,7 +94,7 @@ func pingPeer(ctx context.Context, conn *dbus.Conn) error {
 			return nil
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case attempt.Err() == nil:
+		case !unanswered:
 			return fmt.Errorf("ping systemd: %w", translate(err, false))
 		}
 	}

@@ -230,6 +230,9 @@ func (c *Conn) register(ctx context.Context, s *Subscription) error {
 		}
 
 		err = addRule(ctx, l, s.match)
+		if err != nil {
+			linkFailed(l, err)
+		}
 		if done, err := c.ruleAdded(l, s, err); done {
 			return err
 		}
