@@ -50,9 +50,12 @@ func (r *Reply) Store(dst ...any) error {
 // While the Conn is reconnecting, Call waits for the new connection or for
 // ctx. Call never sends a method twice: if the connection drops before the
 // reply arrives, the error satisfies errors.Is(err, gostemd.ErrDisconnected)
-// and whether the method ran is unknown. Use Query for methods that only
-// read.
-func (c *Conn) Call(ctx context.Context, path dbus.ObjectPath, iface, method string, args ...any) *Reply {
+// (on a bus, gostemd.ErrNoReply when systemd left the bus instead, as on
+// daemon-reexec), and whether the method ran is unknown. Use Query for
+// methods that only read.
+func (c *Conn) Call(ctx context.Context, path dbus.ObjectPath, iface, method string,
+	args ...any,
+) *Reply {
 	return c.call(ctx, false, path, iface, method, args)
 }
 
@@ -60,11 +63,15 @@ func (c *Conn) Call(ctx context.Context, path dbus.ObjectPath, iface, method str
 // or Properties.Get: if the connection drops, or systemd's name changes
 // owner (daemon-reexec), before the reply arrives, Query sends the method
 // again once systemd is back, until ctx ends.
-func (c *Conn) Query(ctx context.Context, path dbus.ObjectPath, iface, method string, args ...any) *Reply {
+func (c *Conn) Query(ctx context.Context, path dbus.ObjectPath, iface, method string,
+	args ...any,
+) *Reply {
 	return c.call(ctx, true, path, iface, method, args)
 }
 
-func (c *Conn) call(ctx context.Context, retry bool, path dbus.ObjectPath, iface, method string, args []any) *Reply {
+func (c *Conn) call(ctx context.Context, retry bool, path dbus.ObjectPath, iface, method string,
+	args []any,
+) *Reply {
 	msg, err := c.newCall(path, iface, method, args)
 	if err != nil {
 		return &Reply{Err: err}
@@ -102,7 +109,9 @@ func linkFailed(l *link, err error) bool {
 }
 
 // callOn calls a method on one particular link, without waiting or retrying.
-func (c *Conn) callOn(ctx context.Context, l *link, path dbus.ObjectPath, iface, method string, args ...any) error {
+func (c *Conn) callOn(ctx context.Context, l *link, path dbus.ObjectPath, iface, method string,
+	args ...any,
+) error {
 	msg, err := c.newCall(path, iface, method, args)
 	if err != nil {
 		return err
@@ -117,7 +126,9 @@ func (c *Conn) callOn(ctx context.Context, l *link, path dbus.ObjectPath, iface,
 
 // newCall builds a method call to systemd. godbus panics on arguments it
 // cannot encode; newCall returns an error instead.
-func (c *Conn) newCall(path dbus.ObjectPath, iface, method string, args []any) (*dbus.Message, error) {
+func (c *Conn) newCall(path dbus.ObjectPath, iface, method string,
+	args []any,
+) (*dbus.Message, error) {
 	if !path.IsValid() {
 		return nil, fmt.Errorf("call %s.%s: invalid object path %q", iface, method, path)
 	}
@@ -179,7 +190,8 @@ func isReply(err error) bool {
 }
 
 // Get reads one property of an object. It is retried like Query.
-func (c *Conn) Get(ctx context.Context, path dbus.ObjectPath, iface, property string) (dbus.Variant, error) {
+func (c *Conn) Get(ctx context.Context, path dbus.ObjectPath, iface, property string,
+) (dbus.Variant, error) {
 	var v dbus.Variant
 	err := c.Query(ctx, path, PropertiesInterface, "Get", iface, property).Store(&v)
 	if err != nil {
@@ -190,7 +202,8 @@ func (c *Conn) Get(ctx context.Context, path dbus.ObjectPath, iface, property st
 
 // GetAll reads every property of one interface of an object in one call. It
 // is retried like Query.
-func (c *Conn) GetAll(ctx context.Context, path dbus.ObjectPath, iface string) (map[string]dbus.Variant, error) {
+func (c *Conn) GetAll(ctx context.Context, path dbus.ObjectPath, iface string,
+) (map[string]dbus.Variant, error) {
 	var props map[string]dbus.Variant
 	err := c.Query(ctx, path, PropertiesInterface, "GetAll", iface).Store(&props)
 	if err != nil {
@@ -201,7 +214,9 @@ func (c *Conn) GetAll(ctx context.Context, path dbus.ObjectPath, iface string) (
 
 // ReadProperties reads one interface's properties with GetAll and fills dst
 // with Decode. It returns the tagged properties the object lacks.
-func (c *Conn) ReadProperties(ctx context.Context, path dbus.ObjectPath, iface string, dst any) (absent []string, err error) {
+func (c *Conn) ReadProperties(ctx context.Context, path dbus.ObjectPath, iface string,
+	dst any,
+) (absent []string, err error) {
 	props, err := c.GetAll(ctx, path, iface)
 	if err != nil {
 		return nil, err
@@ -215,7 +230,9 @@ func (c *Conn) ReadProperties(ctx context.Context, path dbus.ObjectPath, iface s
 }
 
 // Set changes one property of an object. Like Call, it is never retried.
-func (c *Conn) Set(ctx context.Context, path dbus.ObjectPath, iface, property string, value any) error {
+func (c *Conn) Set(ctx context.Context, path dbus.ObjectPath, iface, property string,
+	value any,
+) error {
 	v, ok := value.(dbus.Variant)
 	if !ok {
 		var err error

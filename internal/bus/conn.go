@@ -43,7 +43,8 @@ func UserBusAddress() (string, error) {
 
 	dir := os.Getenv("XDG_RUNTIME_DIR")
 	if dir == "" {
-		return "", errors.New("find the user bus: neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set")
+		return "", errors.New(
+			"find the user bus: neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set")
 	}
 	return "unix:path=" + dbus.EscapeBusAddressValue(dir+"/bus"), nil
 }

@@ -197,7 +197,8 @@ func TestNewCall(t *testing.T) {
 	assert.ErrorContains(t, err, `invalid object path "not/a/path"`)
 
 	_, err = c.newCall(ManagerPath, ManagerInterface, "GetUnit", []any{make(chan int)})
-	assert.ErrorContains(t, err, "call org.freedesktop.systemd1.Manager.GetUnit: arguments have no D-Bus type")
+	assert.ErrorContains(t, err,
+		"call org.freedesktop.systemd1.Manager.GetUnit: arguments have no D-Bus type")
 }
 
 func TestMatchValidate(t *testing.T) {

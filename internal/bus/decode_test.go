@@ -119,6 +119,8 @@ func TestDecodeAbsent(t *testing.T) {
 }
 
 func TestDecodeTypeErrors(t *testing.T) {
+	const jobType = "struct { ID uint32; Path dbus.ObjectPath }"
+
 	tests := []struct {
 		name     string
 		property string
@@ -136,9 +138,9 @@ func TestDecodeTypeErrors(t *testing.T) {
 		{"array element", "Names", []int32{1},
 			`property Names: D-Bus type "ai" does not fit Go type []string`},
 		{"struct arity", "Job", wireStruct("(u)", uint32(1)),
-			`property Job: D-Bus type "(u)" does not fit Go type struct { ID uint32; Path dbus.ObjectPath }`},
+			`property Job: D-Bus type "(u)" does not fit Go type ` + jobType},
 		{"struct field", "Job", wireStruct("(so)", "1", dbus.ObjectPath("/")),
-			`property Job: D-Bus type "(so)" does not fit Go type struct { ID uint32; Path dbus.ObjectPath }`},
+			`property Job: D-Bus type "(so)" does not fit Go type ` + jobType},
 		{"named string", "ActiveState", true,
 			`property ActiveState: D-Bus type "b" does not fit Go type bus.activeState`},
 	}

@@ -362,7 +362,9 @@ func TestIntegrationSignals(t *testing.T) {
 }
 
 // assertJobRemoved waits for the JobRemoved signal of job.
-func assertJobRemoved(tb testing.TB, s *bus.Subscription, job dbus.ObjectPath, unit, result string) {
+func assertJobRemoved(tb testing.TB, s *bus.Subscription, job dbus.ObjectPath,
+	unit, result string,
+) {
 	tb.Helper()
 
 	for {
@@ -582,7 +584,8 @@ func TestIntegrationDialErrors(t *testing.T) {
 	_, err := bus.Dial(ctx, &bus.Options{Address: "unix:path=/nonexistent/bus"})
 
 	require.Error(t, err)
-	assert.True(t, strings.HasPrefix(err.Error(), "connect to unix:path=/nonexistent/bus: "), err.Error())
+	assert.True(t, strings.HasPrefix(err.Error(), "connect to unix:path=/nonexistent/bus: "),
+		err.Error())
 	assert.False(t, errors.Is(err, context.DeadlineExceeded))
 }
 
