@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
@@ -151,7 +152,7 @@ func TestIntegrationUnitProperties(t *testing.T) {
 	ctx := testContext(t)
 
 	var path dbus.ObjectPath
-	err := c.Query(ctx, bus.ManagerPath, bus.ManagerInterface, "GetUnit", "dbus.service").Store(&path)
+	err := c.Query(ctx, bus.ManagerPath, bus.ManagerInterface, bus.GetUnit, "dbus.service").Store(&path)
 	require.NoError(t, err)
 
 	var props unitProps
@@ -307,11 +308,11 @@ func awaitActiveState(tb testing.TB, s *bus.Subscription, want string) []bus.Res
 
 // activeState extracts ActiveState from a unit's PropertiesChanged signal.
 func activeState(sig *dbus.Signal) string {
-	if len(sig.Body) != 3 || sig.Body[0] != bus.UnitInterface {
+	changed, err := bus.ParsePropertiesChanged(sig)
+	if err != nil || changed.Interface != bus.UnitInterface {
 		return ""
 	}
-	changed, _ := sig.Body[1].(map[string]dbus.Variant)
-	state, _ := changed["ActiveState"].Value().(string)
+	state, _ := changed.Changed["ActiveState"].Value().(string)
 	return state
 }
 
@@ -370,10 +371,11 @@ func assertJobRemoved(tb testing.TB, s *bus.Subscription, job dbus.ObjectPath,
 	for {
 		e := next(tb, s)
 		require.NotNil(tb, e.Signal)
-		assert.Equal(tb, bus.ManagerInterface+"."+bus.JobRemoved, e.Signal.Name)
-		if len(e.Signal.Body) == 4 && e.Signal.Body[1] == job {
-			assert.Equal(tb, unit, e.Signal.Body[2])
-			assert.Equal(tb, result, e.Signal.Body[3])
+		removed, err := bus.ParseJobRemoved(e.Signal)
+		require.NoError(tb, err)
+		if removed.Job == job {
+			assert.Equal(tb, unit, removed.Unit)
+			assert.Equal(tb, result, removed.Result)
 			return
 		}
 	}
@@ -587,6 +589,68 @@ func TestIntegrationDialErrors(t *testing.T) {
 	assert.True(t, strings.HasPrefix(err.Error(), "connect to unix:path=/nonexistent/bus: "),
 		err.Error())
 	assert.False(t, errors.Is(err, context.DeadlineExceeded))
+}
+
+func TestIntegrationListUnits(t *testing.T) {
+	testbed.Require(t)
+	c := dial(t, nil)
+
+	var units []bus.UnitStatus
+	err := c.Query(testContext(t), bus.ManagerPath, bus.ManagerInterface, bus.ListUnitsByNames,
+		[]string{"dbus.service", "-.mount"}).Store(&units)
+	require.NoError(t, err)
+
+	require.Len(t, units, 2)
+	assert.Equal(t, "dbus.service", units[0].Name)
+	assert.Equal(t, bus.UnitPath("dbus.service"), units[0].Path)
+	assert.Equal(t, "loaded", units[0].LoadState)
+	assert.Equal(t, testbed.Show(t, "dbus.service", "ActiveState"), units[0].ActiveState)
+	assert.Equal(t, "-.mount", units[1].Name)
+	assert.Equal(t, dbus.ObjectPath("/"), units[1].JobPath)
+}
+
+// A transient service built from the wire structs runs, and its ExecStart
+// reads back in the richer form.
+func TestIntegrationTransientUnitWireTypes(t *testing.T) {
+	testbed.Require(t)
+	c := dial(t, nil)
+	ctx := testContext(t)
+	const name = "gostemd-bus-transient.service"
+	t.Cleanup(func() { _ = exec.Command("systemctl", "stop", name).Run() })
+
+	jobs, err := c.Subscribe(ctx, bus.Match{
+		Path: bus.ManagerPath, Interface: bus.ManagerInterface,
+		Member: bus.JobRemoved, ManagerSubscribe: true,
+	})
+	require.NoError(t, err)
+	defer jobs.Close()
+
+	props := []bus.Property{
+		{Name: "Description", Value: dbus.MakeVariant("gostemd wire test")},
+		{Name: "Type", Value: dbus.MakeVariant("oneshot")},
+		{Name: "RemainAfterExit", Value: dbus.MakeVariant(true)},
+		{Name: "ExecStart", Value: dbus.MakeVariant([]bus.ExecStart{
+			{Path: "/bin/sh", Argv: []string{"sh", "-c", "exit 0"}},
+		})},
+	}
+	var job dbus.ObjectPath
+	err = c.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.StartTransientUnit,
+		name, "replace", props, []bus.AuxUnit{}).Store(&job)
+	require.NoError(t, err)
+	assertJobRemoved(t, jobs, job, name, "done")
+
+	var service struct {
+		ExecStart []bus.ExecCommand `dbus:"ExecStart"`
+		Result    string            `dbus:"Result"`
+	}
+	_, err = c.ReadProperties(ctx, bus.UnitPath(name), bus.ServiceInterface, &service)
+	require.NoError(t, err)
+	require.Len(t, service.ExecStart, 1)
+	assert.Equal(t, []string{"sh", "-c", "exit 0"}, service.ExecStart[0].Argv)
+	assert.Equal(t, int32(1), service.ExecStart[0].Code, "exited")
+	assert.Equal(t, int32(0), service.ExecStart[0].Status)
+	assert.NotZero(t, service.ExecStart[0].PID)
+	assert.Equal(t, "success", service.Result)
 }
 
 // A restarted bus daemon drops every client. This test runs last: systemd

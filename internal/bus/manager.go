@@ -58,7 +58,7 @@ func (m *managerSubscription) renew(ctx context.Context, c *Conn, l *link) error
 		return nil
 	}
 
-	err := c.callOn(ctx, l, ManagerPath, ManagerInterface, "Subscribe")
+	err := c.callOn(ctx, l, ManagerPath, ManagerInterface, Subscribe)
 	if err != nil && !errors.Is(err, gostemd.ErrAlreadySubscribed) {
 		return fmt.Errorf("subscribe to systemd's signals: %w", err)
 	}
@@ -79,7 +79,7 @@ func (m *managerSubscription) release(ctx context.Context, c *Conn) {
 
 	l := m.on
 	m.on, m.owner = nil, ""
-	_ = c.callOn(ctx, l, ManagerPath, ManagerInterface, "Unsubscribe")
+	_ = c.callOn(ctx, l, ManagerPath, ManagerInterface, Unsubscribe)
 }
 
 // ownerOf returns the owner of systemd's name as l last saw it.
