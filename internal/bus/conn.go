@@ -134,8 +134,9 @@ type Conn struct {
 }
 
 // Dial connects to a systemd manager. It returns once the connection is
-// authenticated and, on a bus, once it knows which connection owns
-// org.freedesktop.systemd1. The caller must Close the Conn.
+// authenticated and systemd answers or, on a bus, once it knows which
+// connection owns org.freedesktop.systemd1; where nobody does, Dial fails
+// with gostemd.ErrNameHasNoOwner. The caller must Close the Conn.
 func Dial(ctx context.Context, opts *Options) (*Conn, error) {
 	c := newConn(opts)
 

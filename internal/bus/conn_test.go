@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -117,6 +118,8 @@ func TestTranslate(t *testing.T) {
 			"connection lost: dbus: connection closed by user", ""},
 		{"lost", plain, true, gostemd.ErrDisconnected, "connection lost: plain", ""},
 		{"other", plain, false, nil, "plain", ""},
+		{"deadline while lost", context.DeadlineExceeded, true, context.DeadlineExceeded,
+			"context deadline exceeded", ""},
 	}
 
 	for _, tt := range tests {

@@ -9,8 +9,8 @@ import (
 )
 
 var (
-	variantType   = reflect.TypeFor[dbus.Variant]()
-	interfaceType = reflect.TypeFor[[]any]()
+	variantType  = reflect.TypeFor[dbus.Variant]()
+	anySliceType = reflect.TypeFor[[]any]()
 )
 
 // Decode fills the struct dst points to from props, a property map as
@@ -170,7 +170,7 @@ func makeVariant(value any) (v dbus.Variant, ok bool) {
 // assignStruct fills a Go struct from a D-Bus struct, which godbus decodes
 // as []any.
 func assignStruct(dst, src reflect.Value) bool {
-	if src.Type() != interfaceType {
+	if src.Type() != anySliceType {
 		return false
 	}
 
@@ -202,7 +202,7 @@ func assignSlice(dst, src reflect.Value) bool {
 	if src.Kind() != reflect.Slice {
 		return false
 	}
-	if src.Type() == interfaceType && !isAnySlice(dst) {
+	if src.Type() == anySliceType && !isAnySlice(dst) {
 		return false
 	}
 

@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -48,10 +49,17 @@ func translate(err error, lost bool) error {
 		return err
 	}
 
+	if isContextError(err) {
+		return err
+	}
 	if lost || isConnectionLoss(err) {
 		return &disconnectedError{cause: err}
 	}
 	return err
+}
+
+func isContextError(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // asReply finds the D-Bus error reply in err. godbus returns dbus.Error

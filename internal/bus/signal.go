@@ -183,7 +183,7 @@ func (c *Conn) Subscribe(ctx context.Context, m Match) (*Subscription, error) {
 	}
 
 	if err := c.register(ctx, s); err != nil {
-		s.stop()
+		s.shutdown(false)
 		return nil, fmt.Errorf("subscribe: %w", err)
 	}
 	if !m.ManagerSubscribe {
@@ -191,7 +191,7 @@ func (c *Conn) Subscribe(ctx context.Context, m Match) (*Subscription, error) {
 	}
 
 	if err := c.mgr.acquire(ctx, c); err != nil {
-		s.closeWithout(false)
+		s.shutdown(false)
 		return nil, fmt.Errorf("subscribe: %w", err)
 	}
 	return s, nil
@@ -281,21 +281,21 @@ func (s *Subscription) Events() <-chan Event {
 // dropped, and the match rule and manager subscription are released in the
 // background.
 func (s *Subscription) Close() {
-	s.closeWithout(s.match.ManagerSubscribe)
+	s.shutdown(s.match.ManagerSubscribe)
 }
 
-// closeWithout closes s; release says whether s holds a manager
+// shutdown closes s; releaseManager says whether s holds a manager
 // subscription to give back.
-func (s *Subscription) closeWithout(release bool) {
+func (s *Subscription) shutdown(releaseManager bool) {
 	s.closeOnce.Do(func() {
 		c := s.c
 		l := c.unregister(s)
 		s.stop()
 
-		if l == nil && !release {
+		if l == nil && !releaseManager {
 			return
 		}
-		c.goBackground(func() { c.releaseSubscription(l, s.match, release) })
+		c.goBackground(func() { c.releaseSubscription(l, s.match, releaseManager) })
 	})
 }
 
@@ -317,14 +317,14 @@ func (c *Conn) unregister(s *Subscription) *link {
 // releaseSubscription removes a closed subscription's rule and gives back
 // its manager subscription. Errors are ignored: the connection may be gone,
 // which releases both anyway.
-func (c *Conn) releaseSubscription(l *link, m Match, release bool) {
+func (c *Conn) releaseSubscription(l *link, m Match, releaseManager bool) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.opts.DialTimeout)
 	defer cancel()
 
 	if l != nil {
 		_ = removeRule(ctx, l, m)
 	}
-	if release {
+	if releaseManager {
 		c.mgr.release(ctx, c)
 	}
 }
