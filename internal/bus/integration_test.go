@@ -207,15 +207,40 @@ func TestIntegrationNoSuchUnit(t *testing.T) {
 	}
 }
 
-func TestIntegrationUnknownMethod(t *testing.T) {
+// Errors the bus layer of systemd reports come back as sentinels too.
+func TestIntegrationDBusErrors(t *testing.T) {
 	testbed.Require(t)
 	c := dial(t, nil)
+	ctx := testContext(t)
+	unit := bus.UnitPath("dbus.service")
 
-	err := c.Call(testContext(t), bus.ManagerPath, bus.ManagerInterface, "GostemdNoSuchMethod").Err
+	tests := []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"unknown method", c.Call(ctx, bus.ManagerPath, bus.ManagerInterface,
+			"GostemdNoSuchMethod").Err, gostemd.ErrUnknownMethod},
+		{"unknown property", getErr(c.Get(ctx, unit, bus.ServiceInterface, "MemoryPeak")),
+			gostemd.ErrUnknownProperty},
+		{"read-only property", c.Set(ctx, unit, bus.UnitInterface, "ActiveState", "failed"),
+			gostemd.ErrPropertyReadOnly},
+		{"invalid arguments", c.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.StartUnit,
+			"dbus.service", "gostemd-no-such-mode").Err, gostemd.ErrInvalidArgs},
+	}
 
-	require.ErrorIs(t, err, gostemd.ErrUnknownMethod)
-	var dbusErr dbus.Error
-	assert.ErrorAs(t, err, &dbusErr)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			require.ErrorIs(t, tt.err, tt.want)
+			var dbusErr dbus.Error
+			require.ErrorAs(t, tt.err, &dbusErr)
+			assert.Equal(t, tt.want.(*gostemd.Error).Name(), dbusErr.Name)
+		})
+	}
+}
+
+func getErr(_ dbus.Variant, err error) error {
+	return err
 }
 
 // systemd must name units' objects exactly as EscapeLabel does.
