@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gostemd/gostemd"
 	"github.com/gostemd/gostemd/internal/testbed"
 )
 
@@ -80,4 +81,48 @@ func (c *Conn) owner() string {
 	defer c.mu.Unlock()
 
 	return c.link.owner
+}
+
+// systemd counts the Conn as subscribed while a subscription asks for it,
+// and no longer once the last such subscription is closed.
+func TestIntegrationManagerSubscriptionIsReleased(t *testing.T) {
+	testbed.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, nil)
+	require.NoError(t, err)
+	defer c.Close()
+
+	m := Match{Path: ManagerPath, ManagerSubscribe: true}
+	first, err := c.Subscribe(ctx, m)
+	require.NoError(t, err)
+	second, err := c.Subscribe(ctx, m)
+	require.NoError(t, err)
+
+	err = c.Call(ctx, ManagerPath, ManagerInterface, Subscribe).Err
+	assert.ErrorIs(t, err, gostemd.ErrAlreadySubscribed)
+
+	first.Close()
+	second.Close()
+	c.awaitManagerReleased(t)
+
+	err = c.Call(ctx, ManagerPath, ManagerInterface, Unsubscribe).Err
+	assert.ErrorIs(t, err, gostemd.ErrNotSubscribed)
+}
+
+// awaitManagerReleased waits, within a bound, for the background release of
+// the manager subscription; nothing signals its end.
+func (c *Conn) awaitManagerReleased(tb testing.TB) {
+	tb.Helper()
+
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		c.mgr.mu.Lock()
+		released := c.mgr.users == 0 && c.mgr.on == nil
+		c.mgr.mu.Unlock()
+		if released {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	tb.Fatal("the manager subscription was not released")
 }
