@@ -7,8 +7,15 @@ export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 # Debian packages the test bed and the demo need: systemd-nspawn, the D-Bus
 # daemon that runs inside the container, and the per-user bus.
-DEB_PACKAGES := systemd-container dbus dbus-user-session libpam-systemd util-linux
+DEB_PACKAGES := systemd-container dbus dbus-user-session libpam-systemd util-linux debootstrap
 TEST_TIMEOUT ?= 30m
+GO_TEST := $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -v ./...
+
+# The second systemd of the test matrix: Debian 13's 257, booted from a root
+# tree built once with debootstrap and kept across runs. MATRIX= (empty)
+# tests the host's systemd only.
+MATRIX ?= trixie
+ROOTS_DIR ?= /var/cache/gostemd/roots
 
 .PHONY: test demo deps check bench clean
 
@@ -27,11 +34,19 @@ check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-## test: every test, integration tests included, under the race detector.
+## test: every test, integration tests included, under the race detector,
+## against the host's systemd (252 on Debian 12) and then each systemd of
+## the matrix.
 test: deps check
 	@mkdir -p .cache
-	set -o pipefail; $(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) -v ./... 2>&1 | tee .cache/test.log
-	@scripts/test-summary .cache/test.log
+	set -o pipefail; $(GO_TEST) 2>&1 | tee .cache/test.log
+	@for suite in $(MATRIX); do \
+		scripts/make-root $(ROOTS_DIR)/$$suite $$suite || exit 1; \
+		echo "=== the same tests against the systemd of Debian $$suite"; \
+		( set -o pipefail; GOSTEMD_TESTBED_ROOT=$(ROOTS_DIR)/$$suite $(GO_TEST) 2>&1 | \
+			tee .cache/test-$$suite.log ) || exit 1; \
+	done
+	@scripts/test-summary .cache/test.log $(foreach s,$(MATRIX),.cache/test-$(s).log)
 
 ## demo: the main demo against real systemd.
 demo: deps

@@ -221,7 +221,7 @@ func TestIntegrationDBusErrors(t *testing.T) {
 	}{
 		{"unknown method", c.Call(ctx, bus.ManagerPath, bus.ManagerInterface,
 			"GostemdNoSuchMethod").Err, gostemd.ErrUnknownMethod},
-		{"unknown property", getErr(c.Get(ctx, unit, bus.ServiceInterface, "MemoryPeak")),
+		{"unknown property", getErr(c.Get(ctx, unit, bus.ServiceInterface, "GostemdNoSuchProperty")),
 			gostemd.ErrUnknownProperty},
 		{"read-only property", c.Set(ctx, unit, bus.UnitInterface, "ActiveState", "failed"),
 			gostemd.ErrPropertyReadOnly},

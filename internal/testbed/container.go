@@ -44,6 +44,9 @@ type Container struct {
 	// Leader is the host PID of the container's PID 1, systemd.
 	Leader int
 
+	// Version is the version of the booted systemd, such as "252.39-1~deb12u2".
+	Version string
+
 	stateDir string
 	nspawn   *exec.Cmd
 	exited   chan struct{}
@@ -232,7 +235,7 @@ func (c *Container) waitRunning(ctx context.Context) error {
 	addr := "unix:path=" + filepath.Join(c.stateDir, "bus", "system_bus_socket")
 	last := errors.New("no answer yet")
 	for {
-		state, err := c.systemState(ctx, addr)
+		state, err := c.readState(ctx, addr)
 		switch {
 		case err != nil:
 			last = err
@@ -252,7 +255,8 @@ func (c *Container) waitRunning(ctx context.Context) error {
 	}
 }
 
-func (c *Container) systemState(ctx context.Context, addr string) (string, error) {
+// readState reads the manager's SystemState, and records its Version.
+func (c *Container) readState(ctx context.Context, addr string) (string, error) {
 	if _, err := os.Stat(strings.TrimPrefix(addr, "unix:path=")); err != nil {
 		return "", err
 	}
@@ -266,7 +270,10 @@ func (c *Container) systemState(ctx context.Context, addr string) (string, error
 	}
 	defer conn.Close()
 
-	state, _, err := managerState(callCtx, conn)
+	state, version, err := managerState(callCtx, conn)
+	if err == nil {
+		c.Version = version
+	}
 	return state, err
 }
 

@@ -35,8 +35,8 @@ func runInContainer(m *testing.M) int {
 		return m.Run()
 	}
 	defer c.Stop()
-	fmt.Fprintf(os.Stderr, "testbed: booted systemd in container %s (leader %d) in %v\n",
-		c.Name, c.Leader, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(os.Stderr, "testbed: booted systemd %s in container %s (leader %d) in %v\n",
+		c.Version, c.Name, c.Leader, time.Since(start).Round(time.Millisecond))
 
 	return c.runSelf(dir)
 }
