@@ -1,0 +1,145 @@
+package property
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/gostemd/gostemd/internal/bus"
+)
+
+func init() {
+	register(parseBoolean,
+		// execution and sandboxing
+		"DynamicUser", "PrivateTmp", "PrivateDevices", "PrivateNetwork",
+		"PrivateUsers", "PrivateMounts", "PrivateIPC", "NoNewPrivileges",
+		"ProtectKernelTunables", "ProtectKernelModules", "ProtectKernelLogs",
+		"ProtectClock", "ProtectControlGroups", "ProtectHostname",
+		"MemoryDenyWriteExecute", "RestrictRealtime", "RestrictSUIDSGID",
+		"LockPersonality", "RemoveIPC",
+		// resource accounting
+		"CPUAccounting", "MemoryAccounting", "IOAccounting",
+		"BlockIOAccounting", "TasksAccounting", "IPAccounting",
+		// killing and services
+		"SendSIGKILL", "SendSIGHUP", "RemainAfterExit")
+
+	register(oneOf("control-group", "process", "mixed", "none"), "KillMode")
+	register(oneOf("simple", "exec", "forking", "oneshot", "dbus", "notify", "idle"), "Type")
+	register(oneOf("no", "on-success", "on-failure", "on-abnormal", "on-watchdog",
+		"on-abort", "always"), "Restart")
+	register(boolOr("full", "strict"), "ProtectSystem")
+	register(boolOr("read-only", "tmpfs"), "ProtectHome")
+	register(oneOf("noaccess", "invisible", "ptraceable", "default"), "ProtectProc")
+	register(oneOf("all", "pid"), "ProcSubset")
+	register(oneOf("inactive", "inactive-or-failed"), "CollectMode")
+	register(parseUserName, "User", "Group")
+	register(parseDescription, "Description")
+	register(parseWorkingDirectory, "WorkingDirectory")
+
+	register(parseSecRename, "RuntimeMaxSec", "RuntimeRandomizedExtraSec",
+		"TimeoutStartSec", "TimeoutStopSec", "TimeoutAbortSec", "RestartSec",
+		"WatchdogSec")
+	register(parseTimeoutSec, "TimeoutSec")
+	register(parseNice, "Nice")
+	register(parseSignal, "KillSignal", "RestartKillSignal", "FinalKillSignal",
+		"WatchdogSignal")
+}
+
+func parseBoolean(name, value string) ([]bus.Property, error) {
+	b, ok := parseBool(value)
+	if !ok {
+		return nil, invalid("boolean", value)
+	}
+	return one(name, b), nil
+}
+
+// oneOf accepts one of a fixed set of strings, passed on as they are.
+func oneOf(values ...string) parser {
+	return func(name, value string) ([]bus.Property, error) {
+		if !slices.Contains(values, value) {
+			return nil, invalidHint("value", "want one of "+strings.Join(values, ", "), value)
+		}
+		return one(name, value), nil
+	}
+}
+
+// boolOr accepts a boolean or one of a few words, passed on as a string
+// that systemd interprets.
+func boolOr(values ...string) parser {
+	return func(name, value string) ([]bus.Property, error) {
+		if _, ok := parseBool(value); !ok && !slices.Contains(values, value) {
+			return nil, invalidHint("value", "want a boolean, "+strings.Join(values, ", "), value)
+		}
+		return one(name, value), nil
+	}
+}
+
+// parseUserName accepts what systemd accepts for User= and Group= of
+// transient units: a user or group name in its relaxed rules, or a number.
+// Empty resets.
+func parseUserName(name, value string) ([]bus.Property, error) {
+	if value != "" && !validUserName(value) {
+		return nil, invalid("user or group name", value)
+	}
+	return one(name, value), nil
+}
+
+// validUserName follows valid_user_group_name in relaxed mode: no control
+// characters, blanks, colons or slashes, no leading dash, not "." or "..".
+func validUserName(s string) bool {
+	if s == "." || s == ".." || strings.HasPrefix(s, "-") || len(s) > 256 {
+		return false
+	}
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		return r < ' ' || r == 0x7f || r == ' ' || r == ':' || r == '/'
+	})
+}
+
+func parseDescription(name, value string) ([]bus.Property, error) {
+	return one(name, value), nil
+}
+
+// parseWorkingDirectory accepts an absolute path, "~" for the user's home,
+// either with "-" in front to ignore a missing directory, or empty.
+func parseWorkingDirectory(name, value string) ([]bus.Property, error) {
+	dir := strings.TrimPrefix(value, "-")
+	if value != "" && dir != "~" && !strings.HasPrefix(dir, "/") {
+		return nil, invalidHint("working directory", "want an absolute path or ~", value)
+	}
+	return one(name, value), nil
+}
+
+// parseSecRename reads a time span and sends it as microseconds under the
+// name with "Sec" changed to "USec".
+func parseSecRename(name, value string) ([]bus.Property, error) {
+	us, err := parseTimespan(value, second)
+	if err != nil {
+		return nil, invalid("time span", value)
+	}
+	return one(strings.TrimSuffix(name, "Sec")+"USec", us), nil
+}
+
+// parseTimeoutSec sets both the start and the stop timeout.
+func parseTimeoutSec(_, value string) ([]bus.Property, error) {
+	start, err := parseSecRename("TimeoutStartSec", value)
+	if err != nil {
+		return nil, err
+	}
+	stop, _ := parseSecRename("TimeoutStopSec", value)
+	return append(start, stop...), nil
+}
+
+func parseNice(name, value string) ([]bus.Property, error) {
+	n, err := parseInt(value, -20, 19)
+	if err != nil {
+		return nil, invalidHint("nice level", "want -20 to 19", value)
+	}
+	return one(name, int32(n)), nil
+}
+
+func parseSignal(name, value string) ([]bus.Property, error) {
+	sig, ok := signal(value)
+	if !ok {
+		return nil, invalid("signal", value)
+	}
+	return one(name, int32(sig)), nil
+}

@@ -1,0 +1,4 @@
+package run
+
+// BusProperties exposes busProperties to the tests.
+var BusProperties = busProperties

@@ -1,0 +1,166 @@
+package run_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gostemd/gostemd/internal/bus"
+	"github.com/gostemd/gostemd/internal/testbed"
+	"github.com/gostemd/gostemd/run"
+)
+
+// TestIntegrationPropertiesMatchSystemdRun starts, for every case of
+// propertyCases, one unit through StartTransientUnit with the parsed
+// properties and one with systemd-run -p and the same assignments, and
+// compares what systemctl show prints for each property involved.
+//
+// Neither unit runs: both are ordered after a gate unit whose start job
+// never finishes, so their own start jobs wait, and run-time fields (PIDs,
+// exit times) cannot differ.
+func TestIntegrationPropertiesMatchSystemdRun(t *testing.T) {
+	sys := testbed.Require(t)
+	t.Logf("systemd %s", sys.Version)
+
+	conn := dial(t)
+	gate := startGate(t)
+
+	for i, tt := range propertyCases {
+		t.Run(strings.Join(tt.assign, ","), func(t *testing.T) {
+			prefix := fmt.Sprintf("gostemd-prop-%d-%d", os.Getpid(), i)
+			ours, ref := prefix+"-ours.service", prefix+"-ref.service"
+
+			startWithBus(t, conn, ours, gate, parseAll(t, tt.assign))
+			if tt.systemdRunFails() {
+				assert.Error(t, systemdRun(t, ref, gate, tt.assign),
+					"systemd-run accepts %q now", tt.assign)
+				return
+			}
+			require.NoError(t, systemdRun(t, ref, gate, tt.assign))
+
+			for _, name := range showNames(tt.want) {
+				assert.Equal(t, testbed.Show(t, ref, name), testbed.Show(t, ours, name), name)
+			}
+		})
+	}
+}
+
+// TestIntegrationEmptyAssignmentsReset checks that an empty assignment
+// clears a list property for real, including BindPaths=, where systemd-run
+// 252 itself sends a value systemd refuses.
+func TestIntegrationEmptyAssignmentsReset(t *testing.T) {
+	testbed.Require(t)
+	conn := dial(t)
+	gate := startGate(t)
+
+	cases := []struct {
+		assign []string
+		show   string
+		want   string
+	}{
+		{[]string{"BindPaths=/a", "BindPaths=", "BindPaths=/b"}, "BindPaths", "/b:/b:rbind"},
+		{[]string{"Environment=A=1", "Environment=", "Environment=B=2"}, "Environment", "B=2"},
+		{[]string{"Environment=A=1 B=2", "Environment=A=3"}, "Environment", "A=3 B=2"},
+		{[]string{"ReadOnlyPaths=/usr", "ReadOnlyPaths=", "ReadOnlyPaths=/etc"}, "ReadOnlyPaths", "/etc"},
+		{[]string{"IPAddressDeny=any", "IPAddressDeny="}, "IPAddressDeny", ""},
+	}
+	for i, tt := range cases {
+		t.Run(strings.Join(tt.assign, ","), func(t *testing.T) {
+			name := fmt.Sprintf("gostemd-reset-%d-%d.service", os.Getpid(), i)
+			startWithBus(t, conn, name, gate, parseAll(t, tt.assign))
+			assert.Equal(t, tt.want, testbed.Show(t, name, tt.show))
+		})
+	}
+}
+
+func dial(tb testing.TB) *bus.Conn {
+	tb.Helper()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	conn, err := bus.Dial(ctx, nil)
+	require.NoError(tb, err)
+	tb.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// startGate starts a oneshot service whose start job lasts until the test
+// ends, and returns its name.
+func startGate(tb testing.TB) string {
+	tb.Helper()
+
+	name := fmt.Sprintf("gostemd-gate-%d.service", os.Getpid())
+	out, err := exec.Command("systemd-run", "--quiet", "--no-block", "--unit="+name,
+		"-p", "Type=oneshot", "/bin/sleep", "infinity").CombinedOutput()
+	require.NoError(tb, err, "start gate: %s", out)
+	tb.Cleanup(func() { stopUnit(name) })
+	return name
+}
+
+// systemdRun starts a unit with systemd-run and the assignments.
+func systemdRun(tb testing.TB, name, gate string, assign []string) error {
+	tb.Helper()
+
+	args := []string{"--quiet", "--no-block", "--unit=" + name, "-p", "After=" + gate}
+	for _, a := range assign {
+		args = append(args, "-p", a)
+	}
+	args = append(args, "/bin/true")
+
+	out, err := exec.Command("systemd-run", args...).CombinedOutput()
+	tb.Cleanup(func() { stopUnit(name) })
+	if err != nil {
+		return fmt.Errorf("systemd-run %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+func startWithBus(tb testing.TB, conn *bus.Conn, name, gate string, props []run.Property) {
+	tb.Helper()
+
+	wire, err := run.BusProperties(props...)
+	require.NoError(tb, err)
+	wire = append(wire,
+		bus.Property{Name: "After", Value: dbus.MakeVariant([]string{gate})},
+		bus.Property{Name: "ExecStart", Value: dbus.MakeVariant([]bus.ExecStart{
+			{Path: "/bin/true", Argv: []string{"/bin/true"}}}),
+		})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.StartTransientUnit,
+		name, "fail", wire, []bus.AuxUnit{}).Err
+	require.NoError(tb, err, "start %s", name)
+	tb.Cleanup(func() { stopUnit(name) })
+}
+
+// stopUnit stops a unit and forgets a failure. Errors are ignored: the unit
+// may be gone already.
+func stopUnit(name string) {
+	_ = exec.Command("systemctl", "stop", name).Run()
+	_ = exec.Command("systemctl", "reset-failed", name).Run()
+}
+
+// showNames returns the names systemctl show knows the properties by: a
+// <Name>Scale property is read back through <Name>.
+func showNames(want []wire) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, w := range want {
+		n := strings.TrimSuffix(w.name, "Scale")
+		if !seen[n] {
+			seen[n] = true
+			names = append(names, n)
+		}
+	}
+	return names
+}
