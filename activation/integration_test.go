@@ -1,7 +1,6 @@
 package activation_test
 
 import (
-	"bufio"
 	"net"
 	"path/filepath"
 	"strconv"
@@ -60,19 +59,6 @@ func writeActivationUnits(t *testing.T, port int) {
 		"ExecStart="+strings.Join(testbed.HelperCommand("serve", dgramSock), " ")+"\n")
 }
 
-func ask(t *testing.T, network, addr string) string {
-	t.Helper()
-
-	c, err := net.DialTimeout(network, addr, 10*time.Second)
-	require.NoError(t, err)
-	defer c.Close()
-	require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
-
-	line, err := bufio.NewReader(c).ReadString('\n')
-	require.NoError(t, err)
-	return strings.TrimSpace(line)
-}
-
 func TestIntegrationSocketActivation(t *testing.T) {
 	testbed.Require(t)
 	port := freePort(t)
@@ -82,7 +68,7 @@ func TestIntegrationSocketActivation(t *testing.T) {
 	require.Equal(t, "inactive", testbed.Show(t, actService, "ActiveState"))
 
 	// The first connection starts the service, which answers it.
-	got := ask(t, "unix", webPath)
+	got := testbed.Ask(t, "unix", webPath)
 	assert.Equal(t, "active", testbed.Show(t, actService, "ActiveState"))
 
 	wantNames := "names=admin," + dgramSock + ",web,web cloexec=true env=false"
@@ -91,11 +77,11 @@ func TestIntegrationSocketActivation(t *testing.T) {
 	assert.Contains(t, got, `is a listening stream socket, not a datagram socket: wrong kind of descriptor"`)
 
 	t.Run("second listener of the same name", func(t *testing.T) {
-		got := ask(t, "tcp", "127.0.0.1:"+strconv.Itoa(port))
+		got := testbed.Ask(t, "tcp", "127.0.0.1:"+strconv.Itoa(port))
 		assert.True(t, strings.HasPrefix(got, "web "), got)
 	})
 	t.Run("other named socket", func(t *testing.T) {
-		got := ask(t, "unix", adminPath)
+		got := testbed.Ask(t, "unix", adminPath)
 		assert.True(t, strings.HasPrefix(got, "admin "), got)
 	})
 	t.Run("datagram socket by its default name", func(t *testing.T) {

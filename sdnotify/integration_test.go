@@ -1,12 +1,9 @@
 package sdnotify_test
 
 import (
-	"bufio"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,38 +25,10 @@ func writeService(t *testing.T, unit string, settings string, helper string, arg
 }
 
 // waitFor polls a unit property until it has the wanted value.
-func waitFor(t *testing.T, unit, property, want string) {
-	t.Helper()
-
-	var got string
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
-		got = testbed.Show(t, unit, property)
-		if got == want {
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatalf("%s: %s is %q, want %q", unit, property, got, want)
-}
-
 func touch(t *testing.T, path string) {
 	t.Helper()
 
 	require.NoError(t, os.WriteFile(path, nil, 0o644))
-}
-
-// majorVersion returns the leading number of a version such as
-// "252.39-1~deb12u2".
-func majorVersion(t *testing.T, version string) int {
-	t.Helper()
-
-	end := strings.IndexFunc(version, func(r rune) bool { return r < '0' || r > '9' })
-	if end < 0 {
-		end = len(version)
-	}
-	v, err := strconv.Atoi(version[:end])
-	require.NoError(t, err, "systemd version %q", version)
-	return v
 }
 
 func TestIntegrationBooted(t *testing.T) {
@@ -81,7 +50,7 @@ func TestIntegrationReady(t *testing.T) {
 	writeService(t, unit, "Type=notify\nTimeoutStartSec=1s", "ready", gate)
 
 	testbed.Systemctl(t, "start", "--no-block", unit)
-	waitFor(t, unit, "StatusText", "waiting for gate")
+	testbed.AwaitShow(t, unit, "StatusText", "waiting for gate")
 	assert.Equal(t, "2", testbed.Show(t, unit, "StatusErrno"))
 
 	time.Sleep(1500 * time.Millisecond)
@@ -89,7 +58,7 @@ func TestIntegrationReady(t *testing.T) {
 		"active before READY=1, or failed despite EXTEND_TIMEOUT_USEC=")
 
 	touch(t, gate)
-	waitFor(t, unit, "ActiveState", "active")
+	testbed.AwaitShow(t, unit, "ActiveState", "active")
 	assert.Equal(t, "ready", testbed.Show(t, unit, "StatusText"))
 }
 
@@ -99,7 +68,7 @@ func TestIntegrationReload(t *testing.T) {
 	begin, end := filepath.Join(dir, "begin"), filepath.Join(dir, "end")
 
 	t.Run("notify-reload", func(t *testing.T) {
-		if v := majorVersion(t, sys.Version); v < 253 {
+		if v := sys.Major(); v < 253 {
 			t.Skipf("Type=notify-reload needs systemd 253, this is %s", sys.Version)
 		}
 		testNotifyReload(t, begin, end)
@@ -121,7 +90,7 @@ func testNotifyReload(t *testing.T, begin, end string) {
 	touch(t, begin)
 	done := make(chan error, 1)
 	go func() { done <- exec.Command("systemctl", "reload", unit).Run() }()
-	waitFor(t, unit, "StatusText", "reloading")
+	testbed.AwaitShow(t, unit, "StatusText", "reloading")
 
 	select {
 	case err := <-done:
@@ -151,11 +120,11 @@ ExecReload=/bin/sh -c 'kill -HUP "$MAINPID"'`, "reload", begin, end)
 
 	testbed.Systemctl(t, "reload", unit)
 	touch(t, begin)
-	waitFor(t, unit, "ActiveState", "reloading")
+	testbed.AwaitShow(t, unit, "ActiveState", "reloading")
 	assert.Equal(t, "reloading", testbed.Show(t, unit, "StatusText"))
 
 	touch(t, end)
-	waitFor(t, unit, "ActiveState", "active")
+	testbed.AwaitShow(t, unit, "ActiveState", "active")
 	assert.Equal(t, "reloaded 1", testbed.Show(t, unit, "StatusText"))
 }
 
@@ -175,9 +144,9 @@ func TestIntegrationWatchdog(t *testing.T) {
 	firstPID := testbed.Show(t, unit, "MainPID")
 
 	touch(t, gate)
-	waitFor(t, unit, "Result", "watchdog")
-	waitFor(t, unit, "NRestarts", "1")
-	waitFor(t, unit, "ActiveState", "active")
+	testbed.AwaitShow(t, unit, "Result", "watchdog")
+	testbed.AwaitShow(t, unit, "NRestarts", "1")
+	testbed.AwaitShow(t, unit, "ActiveState", "active")
 	assert.NotEqual(t, firstPID, testbed.Show(t, unit, "MainPID"))
 }
 
@@ -194,31 +163,18 @@ func TestIntegrationFDStore(t *testing.T) {
 
 	testbed.Systemctl(t, "start", unit)
 	pid := testbed.Show(t, unit, "MainPID")
-	first := askLine(t, sock)
+	first := testbed.Ask(t, "unix", sock)
 	assert.Equal(t, `state=created listener=created content="written by pid `+pid+`"`, first)
 	assert.Equal(t, "2", testbed.Show(t, unit, "NFileDescriptorStore"))
 
 	testbed.Systemctl(t, "restart", unit)
 	require.NotEqual(t, pid, testbed.Show(t, unit, "MainPID"))
-	again := askLine(t, sock)
+	again := testbed.Ask(t, "unix", sock)
 	assert.Equal(t, `state=adopted listener=adopted content="written by pid `+pid+`"`, again)
 
 	testbed.Systemctl(t, "kill", "-s", "HUP", unit)
-	waitFor(t, unit, "StatusText", "removed state")
-	waitFor(t, unit, "NFileDescriptorStore", "1")
-}
-
-func askLine(t *testing.T, path string) string {
-	t.Helper()
-
-	c, err := net.DialTimeout("unix", path, 10*time.Second)
-	require.NoError(t, err)
-	defer c.Close()
-	require.NoError(t, c.SetDeadline(time.Now().Add(10*time.Second)))
-
-	line, err := bufio.NewReader(c).ReadString('\n')
-	require.NoError(t, err)
-	return strings.TrimSpace(line)
+	testbed.AwaitShow(t, unit, "StatusText", "removed state")
+	testbed.AwaitShow(t, unit, "NFileDescriptorStore", "1")
 }
 
 // BARRIER=1 returns only once systemd has processed what was sent before it:
@@ -230,5 +186,5 @@ func TestIntegrationBarrier(t *testing.T) {
 
 	testbed.Systemctl(t, "start", unit)
 
-	waitFor(t, unit, "StatusText", "barriers held 20 times")
+	testbed.AwaitShow(t, unit, "StatusText", "barriers held 20 times")
 }
