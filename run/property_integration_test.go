@@ -53,6 +53,29 @@ func TestIntegrationPropertiesMatchSystemdRun(t *testing.T) {
 	}
 }
 
+// TestIntegrationConstructorsMatchSystemdRun starts a unit with each
+// Property a typed constructor made, and another with systemd-run and the
+// Property's String, and compares them like
+// TestIntegrationPropertiesMatchSystemdRun.
+func TestIntegrationConstructorsMatchSystemdRun(t *testing.T) {
+	testbed.Require(t)
+	conn := dial(t)
+	gate := startGate(t)
+
+	for i, tt := range constructorCases {
+		t.Run(tt.text, func(t *testing.T) {
+			prefix := fmt.Sprintf("gostemd-ctor-%d-%d", os.Getpid(), i)
+			ours, ref := prefix+"-ours.service", prefix+"-ref.service"
+
+			startWithBus(t, conn, ours, gate, []run.Property{tt.prop})
+			require.NoError(t, systemdRun(t, ref, gate, []string{tt.prop.String()}))
+			for _, name := range showNames(tt.want) {
+				assert.Equal(t, testbed.Show(t, ref, name), testbed.Show(t, ours, name), name)
+			}
+		})
+	}
+}
+
 // TestIntegrationEmptyAssignmentsReset checks that an empty assignment
 // clears a list property for real, including BindPaths=, where systemd-run
 // 252 itself sends a value systemd refuses.

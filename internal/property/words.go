@@ -249,3 +249,46 @@ func splitWords(s, seps string, flags splitFlags) ([]string, error) {
 		out = append(out, word)
 	}
 }
+
+// Quote returns word as text that the word splitter reads back as this one
+// word, quoting it when it is empty or holds blanks, quotes, backslashes or
+// any of extra.
+func Quote(word, extra string) string {
+	if word != "" && !strings.ContainsAny(word, whitespace+`"'\`+extra) {
+		return word
+	}
+	return quote(word)
+}
+
+func quote(word string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := range len(word) {
+		if word[i] == '"' || word[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(word[i])
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// QuoteCommand quotes a command line like QuoteAll, and also quotes a first
+// word that starts with a character that would count as a command prefix.
+func QuoteCommand(argv []string) string {
+	s := QuoteAll(argv, "")
+	if len(argv) > 0 && argv[0] != "" && strings.IndexByte("-@:+!", argv[0][0]) >= 0 &&
+		!strings.HasPrefix(s, `"`) {
+		s = quote(argv[0]) + s[len(argv[0]):]
+	}
+	return s
+}
+
+// QuoteAll quotes each word and joins them with spaces.
+func QuoteAll(words []string, extra string) string {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = Quote(w, extra)
+	}
+	return strings.Join(quoted, " ")
+}
