@@ -36,10 +36,8 @@ type Listen struct {
 
 // Socket reads the properties of a socket unit in one round trip.
 func (u *Unit) Socket(ctx context.Context) (*SocketProperties, error) {
-	var (
-		p      SocketProperties
-		cgroup cgroupRaw
-	)
+	var p SocketProperties
+	cgroup := newCgroupRaw()
 	absent, err := u.readInterface(ctx, bus.SocketInterface,
 		&p, &p.Exec, &p.Sandbox, &p.CGroup, &cgroup)
 	if err != nil {
@@ -152,10 +150,10 @@ type scopeRaw struct {
 // Scope reads the properties of a scope unit in one round trip.
 func (u *Unit) Scope(ctx context.Context) (*ScopeProperties, error) {
 	var (
-		p      ScopeProperties
-		raw    scopeRaw
-		cgroup cgroupRaw
+		p   ScopeProperties
+		raw scopeRaw
 	)
+	cgroup := newCgroupRaw()
 	absent, err := u.readInterface(ctx, bus.ScopeInterface, &p, &p.CGroup, &raw, &cgroup)
 	if err != nil {
 		return nil, fmt.Errorf("read scope properties of unit %s: %w", u.name, err)
@@ -180,10 +178,8 @@ type SliceProperties struct {
 
 // Slice reads the properties of a slice unit in one round trip.
 func (u *Unit) Slice(ctx context.Context) (*SliceProperties, error) {
-	var (
-		p      SliceProperties
-		cgroup cgroupRaw
-	)
+	var p SliceProperties
+	cgroup := newCgroupRaw()
 	absent, err := u.readInterface(ctx, bus.SliceInterface, &p.CGroup, &cgroup)
 	if err != nil {
 		return nil, fmt.Errorf("read slice properties of unit %s: %w", u.name, err)
@@ -221,10 +217,10 @@ type mountRaw struct {
 // Mount reads the properties of a mount unit in one round trip.
 func (u *Unit) Mount(ctx context.Context) (*MountProperties, error) {
 	var (
-		p      MountProperties
-		raw    mountRaw
-		cgroup cgroupRaw
+		p   MountProperties
+		raw mountRaw
 	)
+	cgroup := newCgroupRaw()
 	absent, err := u.readInterface(ctx, bus.MountInterface,
 		&p, &p.Exec, &p.Sandbox, &p.CGroup, &raw, &cgroup)
 	if err != nil {

@@ -165,13 +165,24 @@ type CGroupSettings struct {
 // missing, or the unit is not running.
 type Accounting struct {
 	MemoryCurrent  *uint64
-	MemoryPeak     *uint64 // absent before systemd 256
+	MemoryPeak     *uint64 // absent on systemd 252; newer versions have it
 	CPUUsage       *time.Duration
 	TasksCurrent   *uint64
 	IPIngressBytes *uint64
 	IPEgressBytes  *uint64
 	IOReadBytes    *uint64
 	IOWriteBytes   *uint64
+}
+
+// newCgroupRaw returns a cgroupRaw whose fields read "unknown" unless
+// decoding sets them, so that a property the running systemd lacks leaves a
+// nil field.
+func newCgroupRaw() cgroupRaw {
+	return cgroupRaw{
+		CPUQuotaPerSecUSec: unset, MemoryCurrent: unset, MemoryPeak: unset,
+		CPUUsageNSec: unset, TasksCurrent: unset, IPIngressBytes: unset,
+		IPEgressBytes: unset, IOReadBytes: unset, IOWriteBytes: unset,
+	}
 }
 
 // cgroupRaw holds the resource properties that need converting.
@@ -223,10 +234,10 @@ type serviceRaw struct {
 // unit of another type it fails with gostemd.ErrUnknownInterface.
 func (u *Unit) Service(ctx context.Context) (*ServiceProperties, error) {
 	var (
-		p      ServiceProperties
-		raw    serviceRaw
-		cgroup cgroupRaw
+		p   ServiceProperties
+		raw serviceRaw
 	)
+	cgroup := newCgroupRaw()
 	absent, err := u.readInterface(ctx, bus.ServiceInterface,
 		&p, &p.Exec, &p.Sandbox, &p.CGroup, &raw, &cgroup)
 	if err != nil {
