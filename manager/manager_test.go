@@ -67,6 +67,8 @@ func TestIntegrationStartStopRestart(t *testing.T) {
 	assert.Equal(t, unit.JobStart, job.Type())
 	assert.Equal(t, "lifecycle.service", job.Unit())
 	require.NoError(t, job.Wait(ctx))
+	assert.Equal(t, unit.JobDone, job.Result())
+	assert.NotZero(t, job.ID())
 	assert.Equal(t, "active", testbed.Show(t, "lifecycle.service", "ActiveState"))
 	first := testbed.Show(t, "lifecycle.service", "MainPID")
 
@@ -315,6 +317,7 @@ func TestIntegrationListAndCancelJobs(t *testing.T) {
 
 	job, err := m.StartUnit(ctx, name, "")
 	require.NoError(t, err)
+	assert.Empty(t, job.Result(), "no result while the job runs")
 
 	jobs, err := m.ListJobs(ctx)
 	require.NoError(t, err)
@@ -325,6 +328,7 @@ func TestIntegrationListAndCancelJobs(t *testing.T) {
 	require.NoError(t, m.CancelJob(ctx, job.ID()))
 	err = job.Wait(ctx)
 	require.ErrorIs(t, err, unit.ErrJobCanceled)
+	assert.Equal(t, unit.JobCanceled, job.Result())
 
 	select {
 	case <-job.Done():

@@ -64,7 +64,7 @@ const (
 	JobTimeout     JobResult = "timeout"     // JobTimeoutSec= elapsed
 	JobFailed      JobResult = "failed"      // the unit failed (see JobError.UnitResult)
 	JobDependency  JobResult = "dependency"  // a job it depends on failed
-	JobSkipped     JobResult = "skipped"     // not applicable to the unit's state
+	JobSkipped     JobResult = "skipped"     // nothing to do in the unit's state; no error
 	JobInvalid     JobResult = "invalid"     // the job type did not apply
 	JobAssert      JobResult = "assert"      // an Assert*= setting failed
 	JobUnsupported JobResult = "unsupported" // the unit type cannot do it
@@ -79,14 +79,13 @@ const (
 
 func (r JobResult) String() string { return string(r) }
 
-// Errors a job's Wait returns, one per result other than done. They match
-// with errors.Is; the error itself is a *JobError.
+// Errors a job's Wait returns, one per result other than done and skipped.
+// They match with errors.Is; the error itself is a *JobError.
 var (
 	ErrJobCanceled    = errors.New("job canceled")
 	ErrJobTimeout     = errors.New("job timed out")
 	ErrJobFailed      = errors.New("job failed")
 	ErrJobDependency  = errors.New("job dependency failed")
-	ErrJobSkipped     = errors.New("job skipped")
 	ErrJobInvalid     = errors.New("job invalid")
 	ErrJobAssert      = errors.New("job assertion failed")
 	ErrJobUnsupported = errors.New("job unsupported")
@@ -100,7 +99,6 @@ var jobErrors = map[JobResult]error{
 	JobTimeout:     ErrJobTimeout,
 	JobFailed:      ErrJobFailed,
 	JobDependency:  ErrJobDependency,
-	JobSkipped:     ErrJobSkipped,
 	JobInvalid:     ErrJobInvalid,
 	JobAssert:      ErrJobAssert,
 	JobUnsupported: ErrJobUnsupported,
@@ -162,9 +160,10 @@ func (j *Job) Type() JobType { return j.typ }
 // Done is closed when the job has ended; Wait then returns at once.
 func (j *Job) Done() <-chan struct{} { return j.waiter.Done() }
 
-// Wait waits until the job ends and returns nil if its result is done, or a
-// *JobError matching the result's sentinel (ErrJobFailed, ErrJobTimeout,
-// ...). A failed job's error includes the unit's own result.
+// Wait waits until the job ends and returns nil if its result is done or
+// skipped (which systemctl counts as success too; Result tells them apart),
+// or a *JobError matching the result's sentinel (ErrJobFailed,
+// ErrJobTimeout, ...). A failed job's error includes the unit's own result.
 //
 // The result is recorded when it arrives, whether Wait runs or not, so Wait
 // may be called late, and more than once. When ctx ends first, Wait returns
@@ -177,7 +176,7 @@ func (j *Job) Wait(ctx context.Context) error {
 	}
 
 	switch r := j.waiter.Result(); r {
-	case string(JobDone):
+	case string(JobDone), string(JobSkipped):
 		return nil
 	case client.Closed:
 		return fmt.Errorf("wait for %s job of %s: %w", j.typ, j.unit, bus.ErrClosed)
@@ -185,6 +184,25 @@ func (j *Job) Wait(ctx context.Context) error {
 		return j.inferResult(ctx)
 	default:
 		return j.explain(ctx, JobResult(r))
+	}
+}
+
+// Result returns how the job ended as systemd reported it, or "" while it
+// runs. It is JobLost when the result could not be received: the
+// connection was closed, or the job ended during a reconnect (Wait then
+// infers the outcome from the unit's state).
+func (j *Job) Result() JobResult {
+	select {
+	case <-j.waiter.Done():
+	default:
+		return ""
+	}
+
+	switch r := j.waiter.Result(); r {
+	case client.Lost, client.Closed:
+		return JobLost
+	default:
+		return JobResult(r)
 	}
 }
 

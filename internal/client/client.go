@@ -4,6 +4,8 @@
 package client
 
 import (
+	"context"
+
 	"github.com/godbus/dbus/v5"
 
 	"github.com/gostemd/gostemd/internal/bus"
@@ -19,7 +21,12 @@ type Client struct {
 // New wraps an open connection. Close closes it.
 func New(conn *bus.Conn) *Client {
 	c := &Client{Conn: conn}
-	c.jobs.conn = conn
+	c.jobs.subscribe = func(ctx context.Context) (subscription, error) {
+		return subscribeJobs(ctx, conn)
+	}
+	c.jobs.gone = func(ctx context.Context, path dbus.ObjectPath) bool {
+		return jobGone(ctx, conn, path)
+	}
 	return c
 }
 

@@ -36,18 +36,27 @@ const recheckTimeout = 10 * time.Second
 // while any Watch is open, results that no waiter claims are kept in early,
 // and dropped once they are older than every open Watch.
 type tracker struct {
-	conn *bus.Conn
+	// subscribe starts receiving JobRemoved signals; gone tells whether a
+	// job no longer exists. Tests replace them.
+	subscribe func(ctx context.Context) (subscription, error)
+	gone      func(ctx context.Context, path dbus.ObjectPath) bool
 
 	// subMu serialises setting up the subscription.
 	subMu sync.Mutex
 
 	mu      sync.Mutex
-	sub     *bus.Subscription
+	sub     subscription
 	users   int    // open watches plus waiters
 	seq     uint64 // counts watches opened and results handled
 	watches map[*Watch]uint64
 	waiting map[dbus.ObjectPath][]*Waiter
 	early   map[dbus.ObjectPath]earlyResult
+}
+
+// subscription is the part of *bus.Subscription the tracker uses.
+type subscription interface {
+	Events() <-chan bus.Event
+	Close()
 }
 
 type earlyResult struct {
@@ -110,12 +119,7 @@ func (t *tracker) acquire(ctx context.Context) error {
 	}
 	t.mu.Unlock()
 
-	sub, err := t.conn.Subscribe(ctx, bus.Match{
-		Path:             bus.ManagerPath,
-		Interface:        bus.ManagerInterface,
-		Member:           bus.JobRemoved,
-		ManagerSubscribe: true,
-	})
+	sub, err := t.subscribe(ctx)
 	if err != nil {
 		return fmt.Errorf("watch jobs: %w", err)
 	}
@@ -210,7 +214,7 @@ func (t *tracker) pruneLocked() {
 }
 
 // dispatch handles the events of one subscription until it is closed.
-func (t *tracker) dispatch(sub *bus.Subscription) {
+func (t *tracker) dispatch(sub subscription) {
 	for e := range sub.Events() {
 		if e.Reset != bus.NoReset {
 			t.recheck(sub)
@@ -226,7 +230,7 @@ func (t *tracker) dispatch(sub *bus.Subscription) {
 }
 
 // removed hands a job's result to its waiters, or keeps it for a claim.
-func (t *tracker) removed(sub *bus.Subscription, path dbus.ObjectPath, result string) {
+func (t *tracker) removed(sub subscription, path dbus.ObjectPath, result string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 
@@ -255,7 +259,7 @@ func (t *tracker) removed(sub *bus.Subscription, path dbus.ObjectPath, result st
 
 // recheck looks, after signals may have been lost, for awaited jobs that no
 // longer exist, and ends their waits with Lost.
-func (t *tracker) recheck(sub *bus.Subscription) {
+func (t *tracker) recheck(sub subscription) {
 	t.mu.Lock()
 	paths := make([]dbus.ObjectPath, 0, len(t.waiting))
 	for path := range t.waiting {
@@ -267,10 +271,20 @@ func (t *tracker) recheck(sub *bus.Subscription) {
 	defer cancel()
 
 	for _, path := range paths {
-		if jobGone(ctx, t.conn, path) {
+		if t.gone(ctx, path) {
 			t.removed(sub, path, Lost)
 		}
 	}
+}
+
+// subscribeJobs receives conn's JobRemoved signals.
+func subscribeJobs(ctx context.Context, conn *bus.Conn) (subscription, error) {
+	return conn.Subscribe(ctx, bus.Match{
+		Path:             bus.ManagerPath,
+		Interface:        bus.ManagerInterface,
+		Member:           bus.JobRemoved,
+		ManagerSubscribe: true,
+	})
 }
 
 // jobGone tells whether systemd says that the job at path does not exist.
@@ -284,7 +298,7 @@ func jobGone(ctx context.Context, conn *bus.Conn, path dbus.ObjectPath) bool {
 
 // closed ends every wait when the connection closed under a live
 // subscription.
-func (t *tracker) closed(sub *bus.Subscription) {
+func (t *tracker) closed(sub subscription) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 
