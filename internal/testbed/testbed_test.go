@@ -1,6 +1,7 @@
 package testbed_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"strconv"
@@ -67,6 +68,37 @@ func TestTasksLimitIsEnforced(t *testing.T) {
 
 	require.Error(t, err, "four children under TasksMax=3 must not all start")
 	assert.Contains(t, string(out), "fork")
+}
+
+// A busy loop under CPUQuota=20% for two seconds gets about 0.4 s of CPU;
+// without the quota it gets nearly 2 s. The shell's times builtin reports
+// the CPU time of its waited-for descendants, so the measure comes from the
+// kernel, not from systemd's accounting (which cgroup v1 cannot give here).
+func TestCPUQuotaIsEnforced(t *testing.T) {
+	testbed.Require(t)
+
+	out, err := exec.Command("systemd-run", "--wait", "--pipe", "--quiet", "-p", "CPUQuota=20%",
+		"/bin/sh", "-c", `timeout 2 sh -c "while :; do :; done"; times`).CombinedOutput()
+	require.NoError(t, err, "%s", out)
+
+	used := childrenUserTime(t, string(out))
+	assert.Greater(t, used, 0.05, "the loop must have run")
+	assert.Less(t, used, 0.6, "CPUQuota=20%% of 2 s allows about 0.4 s, not %.2f s", used)
+}
+
+// childrenUserTime reads the user time of children from the output of the
+// POSIX shell's times builtin: a line for the shell, then one for its
+// children, each "user system" as in "0m0.410000s 0m0.000000s".
+func childrenUserTime(t *testing.T, out string) float64 {
+	t.Helper()
+
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.GreaterOrEqual(t, len(lines), 2, "times output: %q", out)
+	var minutes int
+	var seconds float64
+	_, err := fmt.Sscanf(lines[len(lines)-1], "%dm%fs", &minutes, &seconds)
+	require.NoError(t, err, "times output: %q", out)
+	return float64(minutes)*60 + seconds
 }
 
 func TestUnitLifecycleHelpers(t *testing.T) {

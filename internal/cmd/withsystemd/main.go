@@ -77,8 +77,8 @@ func runInContainer(argv []string) int {
 	}
 
 	binds := []string{dir}
-	if rel, err := filepath.Rel(dir, filepath.Dir(argv[0])); err != nil || strings.HasPrefix(rel, "..") {
-		binds = append(binds, filepath.Dir(argv[0]))
+	if progDir := filepath.Dir(argv[0]); needsBind(progDir, dir) {
+		binds = append(binds, progDir)
 	}
 
 	start := time.Now()
@@ -95,4 +95,20 @@ func runInContainer(argv []string) int {
 	fmt.Fprintf(os.Stderr, "withsystemd: no systemd on this host; booted a throwaway one in container %s (%v)\n\n",
 		c.Name, time.Since(start).Round(time.Millisecond))
 	return c.Run(dir, argv...)
+}
+
+// needsBind reports whether a program's directory must be bound into the
+// container: not when the working directory, bound anyway, holds it, and
+// not for system directories, which must come from the booted tree (the
+// host's /usr/bin over another release's would break that release).
+func needsBind(progDir, workDir string) bool {
+	if rel, err := filepath.Rel(workDir, progDir); err == nil && !strings.HasPrefix(rel, "..") {
+		return false
+	}
+	for _, sys := range []string{"/usr", "/bin", "/sbin", "/lib", "/lib64", "/etc"} {
+		if progDir == sys || strings.HasPrefix(progDir, sys+"/") {
+			return false
+		}
+	}
+	return true
 }
