@@ -3,6 +3,7 @@ package run_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"strings"
@@ -163,7 +164,7 @@ func startWithBus(tb testing.TB, conn *bus.Conn, name, gate string, props []run.
 }
 
 // compareShow compares what systemctl show prints for the properties of
-// two services. Each property must exist on the service's D-Bus object, so
+// two services. Each property must exist on the unit's D-Bus object, so
 // that two empty answers for a misspelt name cannot pass.
 func compareShow(tb testing.TB, conn *bus.Conn, ours, ref string, names []string) {
 	tb.Helper()
@@ -172,6 +173,9 @@ func compareShow(tb testing.TB, conn *bus.Conn, ours, ref string, names []string
 	defer cancel()
 	known, err := conn.GetAll(ctx, bus.UnitPath(ours), bus.ServiceInterface)
 	require.NoError(tb, err)
+	unit, err := conn.GetAll(ctx, bus.UnitPath(ours), bus.UnitInterface)
+	require.NoError(tb, err)
+	maps.Copy(known, unit)
 
 	for _, name := range names {
 		if _, ok := known[name]; assert.True(tb, ok, "%s has no property %s", ours, name) {

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gostemd/gostemd/internal/property"
 	"github.com/gostemd/gostemd/run"
 )
 
@@ -50,6 +51,20 @@ func TestParsePropertyString(t *testing.T) {
 			assert.Equal(t, a[:strings.Index(a, "=")], p.Name())
 			assert.NoError(t, p.Err())
 		}
+	}
+}
+
+// TestEveryPropertyCovered makes sure that the cases, and so the
+// comparison with systemd-run, cover every name ParseProperty knows.
+func TestEveryPropertyCovered(t *testing.T) {
+	covered := map[string]bool{}
+	for _, c := range propertyCases {
+		for _, a := range c.assign {
+			covered[a[:strings.Index(a, "=")]] = true
+		}
+	}
+	for _, name := range property.Names() {
+		assert.True(t, covered[name], "no case for %s", name)
 	}
 }
 
