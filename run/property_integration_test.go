@@ -205,3 +205,33 @@ func showNames(want []wire) []string {
 	}
 	return names
 }
+
+// stricterThanSystemd lists the bad cases that systemd-run 252 and systemd
+// accept, where ParseProperty refuses them on purpose.
+var stricterThanSystemd = map[string]string{
+	"CapabilityBoundingSet=CAP_BOGUS": "systemd-run drops unknown capability names",
+	"SystemCallFilter=@bogus":         "systemd ignores unknown system call groups",
+}
+
+// TestIntegrationBadValuesRefusedBySystemd checks that systemd-run, or
+// systemd behind it, refuses what ParseProperty refuses, except for the
+// cases listed in stricterThanSystemd.
+func TestIntegrationBadValuesRefusedBySystemd(t *testing.T) {
+	testbed.Require(t)
+	gate := startGate(t)
+
+	for i, tt := range badCases {
+		if !strings.Contains(tt.assign, "=") {
+			continue
+		}
+		t.Run(tt.assign, func(t *testing.T) {
+			name := fmt.Sprintf("gostemd-bad-%d-%d.service", os.Getpid(), i)
+			err := systemdRun(t, name, gate, []string{tt.assign})
+			if why, ok := stricterThanSystemd[tt.assign]; ok {
+				assert.NoError(t, err, "systemd refuses it now; it was listed because %s", why)
+				return
+			}
+			assert.Error(t, err, "systemd-run accepts it")
+		})
+	}
+}
