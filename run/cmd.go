@@ -1,0 +1,532 @@
+package run
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/gostemd/gostemd/internal/bus"
+	"github.com/gostemd/gostemd/internal/property"
+)
+
+// Cmd is a program to run as a transient systemd service, the way
+// systemd-run --wait runs it. It mirrors exec.Cmd: set the fields, then call
+// Run, Output or CombinedOutput, or Start and Wait. A Cmd cannot be reused.
+type Cmd struct {
+	// Path is the program to run. Command sets it to the result of a PATH
+	// lookup, done here, as exec.Command does; a relative Path is taken
+	// relative to Dir, else to the caller's working directory.
+	Path string
+
+	// Args is the command line, Args[0] included. Empty means Path alone.
+	Args []string
+
+	// Env is the environment, as KEY=value strings added to the one systemd
+	// gives every service. Unlike os/exec, nil does not pass the caller's
+	// environment on: the unit gets the manager's, as with systemd-run.
+	Env []string
+
+	// Dir is the working directory. Unlike os/exec, empty means the
+	// manager's default (the root directory for the system manager, the
+	// user's home for a user manager), not the caller's directory.
+	Dir string
+
+	// Stdin is the unit's standard input. An *os.File is passed to systemd
+	// as a file descriptor; any other reader is copied into a pipe by a
+	// goroutine until EOF or until the unit stops reading. Nil means
+	// /dev/null.
+	Stdin io.Reader
+
+	// Stdout and Stderr receive the unit's output. An *os.File is passed
+	// as a file descriptor; any other writer is fed from a pipe by a
+	// goroutine, and Wait returns once the pipe is drained. If both are
+	// the same writer, the output arrives through one pipe, in order.
+	// Unlike os/exec, nil sends the output to the journal, as systemd-run
+	// does; use a file opened on os.DevNull to drop it.
+	Stdout io.Writer
+	Stderr io.Writer
+
+	// Unit is the transient unit's name. A name without a suffix gets
+	// ".service". Empty means a name drawn at random, such as
+	// "run-gostemd-5e2f4b0c19d8a7e3.service".
+	Unit string
+
+	// Description is the unit's description. Empty means the command line.
+	Description string
+
+	// User and Group run the program as that user and group (User=,
+	// Group=). Empty means the manager's own: root for the system manager.
+	User  string
+	Group string
+
+	// Slice puts the unit into a slice, such as "batch.slice". Empty means
+	// systemd's default, system.slice (app.slice for a user manager).
+	Slice string
+
+	// Properties are more settings of the unit, such as MemoryMax(10 << 20)
+	// or ProtectSystem(ProtectSystemStrict), applied after those the fields
+	// above make, so they can override them.
+	Properties []Property
+
+	// Conn is the connection to the manager that runs the unit. Nil means
+	// a connection of the Cmd's own, for as long as it runs: to the system
+	// manager when the caller is root, else to the caller's user manager.
+	Conn *Conn
+
+	// KeepFailed leaves a failed unit loaded after Wait, so that systemctl
+	// status shows it until systemctl reset-failed (CollectMode=inactive).
+	// False, the default, lets systemd unload it as soon as Wait has read
+	// its result, whatever the outcome (CollectMode=inactive-or-failed).
+	KeepFailed bool
+
+	// Err is an error Command met while preparing the Cmd, such as a
+	// failed PATH lookup; Start returns it.
+	Err error
+
+	// Result is what the unit reported, set by Wait once it has stopped.
+	Result *Result
+
+	ctx     context.Context
+	started bool
+	waited  bool
+
+	conn    *bus.Conn // the connection in use; owned when Conn is nil
+	watch   *watch
+	name    string
+	stopped chan error // the context watcher's verdict
+	done    chan struct{}
+
+	closeAfterStart []io.Closer
+	closeAfterWait  []io.Closer
+	copiers         []func() error
+	copyErrs        chan error
+}
+
+// Command returns a Cmd that runs name with the given arguments, as
+// exec.Command does. A name without a slash is looked up in PATH here, in
+// the caller's environment, when Command is called.
+func Command(name string, arg ...string) *Cmd {
+	c := &Cmd{Path: name, Args: append([]string{name}, arg...)}
+	if filepath.Base(name) != name {
+		return c
+	}
+
+	path, err := exec.LookPath(name)
+	if path != "" {
+		c.Path = path
+	}
+	if err != nil {
+		c.Err = err
+	}
+	return c
+}
+
+// CommandContext is Command with a context: if ctx is done before the unit
+// stops, every process of the unit is killed with SIGKILL and the unit is
+// stopped, and Wait returns ctx's error.
+func CommandContext(ctx context.Context, name string, arg ...string) *Cmd {
+	if ctx == nil {
+		panic("run: nil Context")
+	}
+	c := Command(name, arg...)
+	c.ctx = ctx
+	return c
+}
+
+// String returns the command line, for error messages and descriptions.
+func (c *Cmd) String() string {
+	args := c.Args
+	if len(args) == 0 {
+		args = []string{c.Path}
+	}
+	return strings.Join(append([]string{c.Path}, args[1:]...), " ")
+}
+
+// Run starts the unit and waits for it to stop. A run that does not succeed
+// (see Result.Success) returns an *ExitError.
+func (c *Cmd) Run() error {
+	if err := c.Start(); err != nil {
+		return err
+	}
+	return c.Wait()
+}
+
+// Output runs the unit and returns its standard output. If Stderr is nil, the
+// start and end of the standard error output are kept in the ExitError.
+func (c *Cmd) Output() ([]byte, error) {
+	if c.Stdout != nil {
+		return nil, errors.New("run: Stdout already set")
+	}
+	var stdout bytes.Buffer
+	c.Stdout = &stdout
+
+	var stderr *saver
+	if c.Stderr == nil {
+		stderr = &saver{max: 64 << 10}
+		c.Stderr = stderr
+	}
+
+	err := c.Run()
+	var ee *ExitError
+	if stderr != nil && errors.As(err, &ee) {
+		ee.Stderr = stderr.Bytes()
+	}
+	return stdout.Bytes(), err
+}
+
+// CombinedOutput runs the unit and returns its standard output and standard
+// error, interleaved as written.
+func (c *Cmd) CombinedOutput() ([]byte, error) {
+	if c.Stdout != nil {
+		return nil, errors.New("run: Stdout already set")
+	}
+	if c.Stderr != nil {
+		return nil, errors.New("run: Stderr already set")
+	}
+
+	var b bytes.Buffer
+	c.Stdout, c.Stderr = &b, &b
+	err := c.Run()
+	return b.Bytes(), err
+}
+
+// Start starts the unit and returns once systemd has queued its start job.
+//
+// Unlike os/exec, a program that cannot be executed does not fail Start:
+// systemd reports it when the unit stops, and Wait returns an ExitError
+// with one of systemd's own exit statuses (203 for EXEC; see "Process Exit
+// Codes" in systemd.exec(5)).
+func (c *Cmd) Start() (err error) {
+	if c.started {
+		return errors.New("run: already started")
+	}
+	if c.Err != nil {
+		c.closeAll(c.closeAfterStart, c.closeAfterWait)
+		return c.Err
+	}
+	ctx := c.context()
+	if err := ctx.Err(); err != nil {
+		c.closeAll(c.closeAfterStart, c.closeAfterWait)
+		return err
+	}
+	c.started = true
+
+	defer func() {
+		if err != nil {
+			c.cleanup()
+		}
+	}()
+	if err := c.start(ctx); err != nil {
+		return fmt.Errorf("run: start unit %s: %w", c.name, err)
+	}
+
+	c.runCopiers()
+	c.watchContext()
+	return nil
+}
+
+// start does the work of Start: connect, watch, and ask systemd to start
+// the unit.
+func (c *Cmd) start(ctx context.Context) error {
+	name, err := c.unitName()
+	if err != nil {
+		return err
+	}
+	c.name = name
+
+	props, err := c.properties()
+	if err != nil {
+		return err
+	}
+	if err := c.connect(ctx); err != nil {
+		return err
+	}
+
+	if c.watch, err = newWatch(ctx, c.conn, name); err != nil {
+		return err
+	}
+
+	reply := c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.StartTransientUnit,
+		name, "fail", props, []bus.AuxUnit{})
+	c.closeAll(c.closeAfterStart)
+	c.closeAfterStart = nil
+	return reply.Err
+}
+
+func (c *Cmd) context() context.Context {
+	if c.ctx == nil {
+		return context.Background()
+	}
+	return c.ctx
+}
+
+// connect takes the Conn given or dials a connection of the Cmd's own.
+func (c *Cmd) connect(ctx context.Context) error {
+	if c.Conn != nil {
+		c.conn = c.Conn.bus
+		return nil
+	}
+
+	b, err := busOptions(nil)
+	if err != nil {
+		return err
+	}
+	c.conn, err = bus.Dial(ctx, b)
+	return err
+}
+
+// unitName returns Unit, completed with ".service", or a random name.
+func (c *Cmd) unitName() (string, error) {
+	if c.Unit == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		return "run-gostemd-" + hex.EncodeToString(b[:]) + ".service", nil
+	}
+	if !strings.Contains(c.Unit, ".") {
+		return c.Unit + ".service", nil
+	}
+	if !strings.HasSuffix(c.Unit, ".service") {
+		return "", fmt.Errorf("unit name %q: not a service", c.Unit)
+	}
+	return c.Unit, nil
+}
+
+// properties makes the unit's D-Bus properties from the Cmd's fields. The
+// stdio properties come last but one, before Properties, and open the pipes.
+// The command line is passed with no-env-expand, as os/exec would run it:
+// otherwise systemd would replace $VAR and $$ in the arguments.
+func (c *Cmd) properties() ([]bus.Property, error) {
+	path, err := c.absPath()
+	if err != nil {
+		return nil, err
+	}
+	argv := c.Args
+	if len(argv) == 0 {
+		argv = []string{c.Path}
+	}
+
+	props := []bus.Property{
+		{Name: "Description", Value: dbus.MakeVariant(c.description())},
+		{Name: "ExecStartEx", Value: dbus.MakeVariant([]property.ExecEx{{
+			Path: path, Argv: argv, Flags: []string{property.FlagNoEnvExpand},
+		}})},
+		{Name: "AddRef", Value: dbus.MakeVariant(true)},
+		{Name: "CollectMode", Value: dbus.MakeVariant(c.collectMode())},
+	}
+	fields, err := busProperties(c.fieldProperties()...)
+	if err != nil {
+		return nil, err
+	}
+	props = append(props, fields...)
+
+	stdio, err := c.stdioProperties()
+	if err != nil {
+		return nil, err
+	}
+	props = append(props, stdio...)
+
+	extra, err := busProperties(c.Properties...)
+	if err != nil {
+		return nil, err
+	}
+	return append(props, extra...), nil
+}
+
+// fieldProperties are the Properties that the optional fields stand for.
+func (c *Cmd) fieldProperties() []Property {
+	var props []Property
+	if c.User != "" {
+		props = append(props, User(c.User))
+	}
+	if c.Group != "" {
+		props = append(props, Group(c.Group))
+	}
+	if c.Slice != "" {
+		props = append(props, parse("Slice", c.Slice))
+	}
+	if c.Dir != "" {
+		props = append(props, WorkingDirectory(c.Dir))
+	}
+	if len(c.Env) > 0 {
+		props = append(props, Environment(c.Env...))
+	}
+	return props
+}
+
+// absPath makes Path absolute, as systemd wants it.
+func (c *Cmd) absPath() (string, error) {
+	if filepath.IsAbs(c.Path) {
+		return c.Path, nil
+	}
+	if c.Dir != "" {
+		return filepath.Join(c.Dir, c.Path), nil
+	}
+	return filepath.Abs(c.Path)
+}
+
+func (c *Cmd) description() string {
+	if c.Description != "" {
+		return c.Description
+	}
+	return c.String()
+}
+
+func (c *Cmd) collectMode() string {
+	if c.KeepFailed {
+		return "inactive"
+	}
+	return "inactive-or-failed"
+}
+
+// runCopiers starts the goroutines that feed and drain the pipes.
+func (c *Cmd) runCopiers() {
+	c.copyErrs = make(chan error, len(c.copiers))
+	for _, fn := range c.copiers {
+		go func() { c.copyErrs <- fn() }()
+	}
+}
+
+// watchContext starts a goroutine that stops the unit when the Cmd's
+// context is done. It reports on c.stopped whether it did.
+func (c *Cmd) watchContext() {
+	c.done = make(chan struct{})
+	c.stopped = make(chan error, 1)
+	if c.ctx == nil || c.ctx.Done() == nil {
+		c.stopped <- nil
+		return
+	}
+
+	go func() {
+		select {
+		case <-c.done:
+			c.stopped <- nil
+		case <-c.ctx.Done():
+			c.stopped <- c.stop()
+		}
+	}()
+}
+
+// stopTimeout bounds the calls that stop a unit whose context is done.
+const stopTimeout = 10 * time.Second
+
+// stop kills the unit's processes with SIGKILL, as os/exec kills its
+// process, and stops the unit, which also cancels a start not yet run. It
+// returns the context's error if either call did something.
+func (c *Cmd) stop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+
+	killErr := c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.KillUnit,
+		c.name, "all", int32(syscall.SIGKILL)).Err
+	stopErr := c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.StopUnit,
+		c.name, "replace").Err
+	if killErr != nil && stopErr != nil {
+		return nil
+	}
+	return c.ctx.Err()
+}
+
+// Wait waits for the unit to stop and for the copying to and from its pipes
+// to end, then sets Result and releases what Start took. A run that does not
+// succeed (see Result.Success) returns an *ExitError; a run stopped because
+// the context was done returns the context's error.
+func (c *Cmd) Wait() error {
+	if !c.started {
+		return errors.New("run: not started")
+	}
+	if c.waited {
+		return errors.New("run: Wait was already called")
+	}
+	c.waited = true
+
+	res, err := c.awaitUnit()
+	close(c.done)
+	stopErr := <-c.stopped
+	copyErr := c.awaitCopiers()
+	c.cleanup()
+
+	c.Result = res
+	switch {
+	case err != nil:
+		return err
+	case stopErr != nil:
+		return stopErr
+	case !res.Success():
+		return &ExitError{Result: res}
+	}
+	return copyErr
+}
+
+// awaitUnit waits for the unit to stop and reads its result. The unit's
+// reference (AddRef) keeps it loaded until then, even if it is collected
+// on failure, so the result cannot be lost.
+func (c *Cmd) awaitUnit() (*Result, error) {
+	ctx := context.Background()
+	if err := c.watch.wait(ctx); err != nil {
+		return nil, fmt.Errorf("run: wait for unit %s: %w", c.name, err)
+	}
+
+	res, err := c.watch.result(ctx, c.name)
+	if err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	c.release(ctx)
+	return res, nil
+}
+
+// release drops the unit's reference on a shared connection, so systemd
+// may collect it; on a connection of the Cmd's own, closing it does that.
+func (c *Cmd) release(ctx context.Context) {
+	if c.Conn == nil {
+		return
+	}
+	// An error leaves the unit referenced until the Conn closes; there is
+	// nobody to tell.
+	_ = c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.UnrefUnit, c.name).Err
+}
+
+// awaitCopiers waits for the pipe goroutines and returns the first error.
+func (c *Cmd) awaitCopiers() error {
+	var first error
+	for range c.copiers {
+		if err := <-c.copyErrs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// cleanup closes the pipes, the watch and a connection of the Cmd's own.
+func (c *Cmd) cleanup() {
+	c.closeAll(c.closeAfterStart, c.closeAfterWait)
+	c.closeAfterStart, c.closeAfterWait = nil, nil
+	if c.watch != nil {
+		c.watch.close()
+	}
+	if c.Conn == nil && c.conn != nil {
+		c.conn.Close()
+	}
+}
+
+func (c *Cmd) closeAll(lists ...[]io.Closer) {
+	for _, list := range lists {
+		for _, f := range list {
+			f.Close()
+		}
+	}
+}
+
+// errPeer refuses a connection that cannot hold a reference to a unit.
+var errPeer = errors.New("a Cmd needs a bus connection to hold its unit " +
+	"(systemd's private socket has no AddRef)")

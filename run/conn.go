@@ -1,0 +1,69 @@
+package run
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/gostemd/gostemd/internal/bus"
+	"github.com/gostemd/gostemd/manager"
+)
+
+// Conn is a connection to a systemd manager that many Cmds can share, so that
+// each of them does not dial its own. It is safe for concurrent use and
+// reconnects by itself, as manager.Manager does.
+//
+// NB: Conn exists because a manager.Manager does not yet give package run
+// its connection; once it does, Cmd will take a *manager.Manager as well.
+type Conn struct {
+	bus *bus.Conn
+}
+
+// Connect connects to the manager opts chooses, read as manager.Connect
+// reads it: nil means the system manager for root and the caller's own
+// manager for everyone else. The private socket (opts.Private, or an Address
+// with Peer set) is refused: a Cmd holds its unit with a reference that only
+// a bus connection can take. The caller must Close the Conn.
+func Connect(ctx context.Context, opts *manager.Options) (*Conn, error) {
+	b, err := busOptions(opts)
+	if err != nil {
+		return nil, fmt.Errorf("run: connect to systemd: %w", err)
+	}
+
+	conn, err := bus.Dial(ctx, b)
+	if err != nil {
+		return nil, fmt.Errorf("run: connect to systemd: %w", err)
+	}
+	return &Conn{bus: conn}, nil
+}
+
+// Close closes the connection. Cmds still running on it lose track of their
+// units, which systemd then stops being held for.
+func (c *Conn) Close() error {
+	return c.bus.Close()
+}
+
+// busOptions picks the address the way manager.Options documents it.
+func busOptions(o *manager.Options) (*bus.Options, error) {
+	var opts manager.Options
+	if o != nil {
+		opts = *o
+	}
+	if opts.Private || (opts.Address != "" && opts.Peer) {
+		return nil, errPeer
+	}
+
+	b := &bus.Options{Address: opts.Address, InteractiveAuthorization: opts.InteractiveAuthorization}
+	switch {
+	case b.Address != "":
+	case opts.Scope == manager.User || (opts.Scope == manager.Default && os.Geteuid() != 0):
+		addr, err := bus.UserBusAddress()
+		if err != nil {
+			return nil, err
+		}
+		b.Address = addr
+	default:
+		b.Address = bus.SystemBusAddress()
+	}
+	return b, nil
+}
