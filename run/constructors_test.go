@@ -71,7 +71,8 @@ var constructorCases = []struct {
 	{run.ProtectControlGroups(true), "ProtectControlGroups=true",
 		[]wire{boolean("ProtectControlGroups", true)}},
 	{run.ProtectHostname(true), "ProtectHostname=true", []wire{boolean("ProtectHostname", true)}},
-	{run.ReadOnlyPaths("/usr", "/with space", `/odd"quote`), `ReadOnlyPaths=/usr "/with space" "/odd\"quote"`,
+	{run.ReadOnlyPaths("/usr", "/with space", `/odd"quote`),
+		`ReadOnlyPaths=/usr "/with space" "/odd\"quote"`,
 		[]wire{strs("ReadOnlyPaths", "/usr", "/with space", `/odd"quote`)}},
 	{run.ReadWritePaths("-/var/lib/x"), `ReadWritePaths=-/var/lib/x`,
 		[]wire{strs("ReadWritePaths", "-/var/lib/x")}},
@@ -125,7 +126,8 @@ var constructorCases = []struct {
 	{run.ExecStartPre(run.Exec{Argv: []string{"/bin/echo", "a b"}, IgnoreFailure: true}),
 		`ExecStartPre=-/bin/echo "a b"`, []wire{execs("ExecStartPre", bus.ExecStart{
 			Path: "/bin/echo", Argv: []string{"/bin/echo", "a b"}, IgnoreFailed: true})}},
-	{run.ExecStartPost(run.Exec{Path: "/bin/busybox", Argv: []string{"echo", "$X"}, NoEnvExpand: true}),
+	{run.ExecStartPost(run.Exec{Path: "/bin/busybox", Argv: []string{"echo", "$X"},
+		NoEnvExpand: true}),
 		`ExecStartPost=:@/bin/busybox echo $X`, []wire{execsEx("ExecStartPostEx", property.ExecEx{
 			Path: "/bin/busybox", Argv: []string{"echo", "$X"}, Flags: []string{"no-env-expand"}})}},
 	{run.ExecStop(run.Exec{Argv: []string{"/bin/kill", ""}, Privileged: true}),

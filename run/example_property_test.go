@@ -93,7 +93,8 @@ func ExampleEnvironmentMap() {
 }
 
 func ExampleExecStartPre() {
-	fmt.Println(run.ExecStartPre(run.Exec{Argv: []string{"/bin/mkdir", "-p", "/run/app"}, Privileged: true}))
+	mkdir := run.Exec{Argv: []string{"/bin/mkdir", "-p", "/run/app"}, Privileged: true}
+	fmt.Println(run.ExecStartPre(mkdir))
 	fmt.Println(run.ExecStartPre(run.Exec{Argv: []string{"/usr/bin/test", "-f", "/etc/app.conf"},
 		IgnoreFailure: true}))
 	// Output:
@@ -110,8 +111,8 @@ func ExampleRuntimeMax() {
 }
 
 func ExampleProperty_Err() {
-	p := run.ReadOnlyPaths("relative/path")
+	p := run.ReadOnlyPaths("relative")
 	fmt.Println(p.Err())
 	// Output:
-	// parse property "ReadOnlyPaths=relative/path": invalid path "relative/path" (want an absolute path)
+	// parse property "ReadOnlyPaths=relative": invalid path "relative" (want an absolute path)
 }

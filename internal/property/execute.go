@@ -152,7 +152,8 @@ func validErrno(s string) bool {
 	if s == "kill" || s == "log" {
 		return true
 	}
-	return len(s) > 1 && s[0] == 'E' && strings.Trim(s[1:], "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == ""
+	const upperDigits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	return len(s) > 1 && s[0] == 'E' && strings.Trim(s[1:], upperDigits) == ""
 }
 
 // parseAddressFamilies reads socket address families (AF_INET, AF_UNIX,
