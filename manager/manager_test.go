@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -157,6 +158,11 @@ func TestIntegrationLookupErrors(t *testing.T) {
 			_, err := m.UnitByInvocationID(ctx, unit.InvocationID{1, 2, 3})
 			return err
 		}, gostemd.ErrNoUnitForInvocationID},
+		{"start with a bad setting", func() error {
+			testbed.WriteUnit(t, "gostemd-bad-setting.service", "[Service]\nType=nonsense\n")
+			_, err := m.StartUnit(ctx, "gostemd-bad-setting.service", "")
+			return err
+		}, gostemd.ErrBadUnitSetting},
 		{"cancel unknown job", func() error {
 			return m.CancelJob(ctx, 1<<30)
 		}, gostemd.ErrNoSuchJob},
@@ -321,9 +327,11 @@ func TestIntegrationListAndCancelJobs(t *testing.T) {
 
 	jobs, err := m.ListJobs(ctx)
 	require.NoError(t, err)
-	assert.Contains(t, jobs, manager.JobStatus{
-		ID: job.ID(), Unit: name, Type: unit.JobStart, State: "running",
-	})
+	i := slices.IndexFunc(jobs, func(j manager.JobStatus) bool { return j.ID == job.ID() })
+	require.NotEqual(t, -1, i, "job %d in %v", job.ID(), jobs)
+	assert.Equal(t, name, jobs[i].Unit)
+	assert.Equal(t, unit.JobStart, jobs[i].Type)
+	assert.Contains(t, []string{"waiting", "running"}, jobs[i].State)
 
 	require.NoError(t, m.CancelJob(ctx, job.ID()))
 	err = job.Wait(ctx)

@@ -71,16 +71,20 @@ func TestJobError(t *testing.T) {
 	}{
 		{
 			name: "failed service",
-			err:  &JobError{Unit: "web.service", Type: JobStart, Result: JobFailed, UnitResult: ResultExitCode},
-			is:   []error{ErrJobFailed},
-			not:  []error{ErrJobTimeout, ErrJobCanceled},
-			msg:  "start job for web.service: failed (unit result: exit-code)",
+			err: &JobError{
+				Unit: "web.service", Type: JobStart, Result: JobFailed, UnitResult: ResultExitCode,
+			},
+			is:  []error{ErrJobFailed},
+			not: []error{ErrJobTimeout, ErrJobCanceled},
+			msg: "start job for web.service: failed (unit result: exit-code)",
 		},
 		{
 			name: "start timeout",
-			err:  &JobError{Unit: "web.service", Type: JobStart, Result: JobFailed, UnitResult: ResultTimeout},
-			is:   []error{ErrJobFailed, ErrJobTimeout},
-			msg:  "start job for web.service: failed (unit result: timeout)",
+			err: &JobError{
+				Unit: "web.service", Type: JobStart, Result: JobFailed, UnitResult: ResultTimeout,
+			},
+			is:  []error{ErrJobFailed, ErrJobTimeout},
+			msg: "start job for web.service: failed (unit result: timeout)",
 		},
 		{
 			name: "job timeout",

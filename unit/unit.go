@@ -19,8 +19,8 @@ func init() {
 
 // Unit is a handle on a unit that systemd has loaded, bound to the
 // connection of the manager.Manager that returned it. It stays valid across
-// reconnects, and works as long as systemd keeps the unit loaded. It is safe
-// for concurrent use.
+// reconnects, and after the Manager's Close every method fails. It is safe
+// for concurrent use. The zero Unit is not usable.
 type Unit struct {
 	c    *client.Client
 	name string

@@ -24,7 +24,7 @@ func TestIntegrationUnitLifecycle(t *testing.T) {
 	m := connect(t)
 
 	u := loadUnit(t, m, "gostemd-life.service", "[Unit]\nDescription=life cycle\n"+
-		"[Service]\nExecStart=/bin/sleep 1000\nExecReload=/bin/true\n")
+		"[Service]\nType=exec\nExecStart=/bin/sleep 1000\nExecReload=/bin/true\n")
 	assert.Equal(t, "gostemd-life.service", u.Name())
 
 	before := time.Now()
@@ -50,7 +50,7 @@ func TestIntegrationUnitLifecycle(t *testing.T) {
 
 	svc, err := u.Service(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, unit.ServiceSimple, svc.Type)
+	assert.Equal(t, unit.ServiceExec, svc.Type)
 	assert.Equal(t, unit.ResultSuccess, svc.Result)
 	assert.NotZero(t, svc.MainPID)
 	assert.Equal(t, svc.MainPID, svc.ExecMainPID)
@@ -303,8 +303,8 @@ func TestIntegrationSetProperties(t *testing.T) {
 
 	_, err = u.Property(ctx, unit.InterfaceService, "GostemdNoSuchProperty")
 	require.Error(t, err)
-	assert.True(t, errors.Is(err, gostemd.ErrUnknownProperty) || errors.Is(err, gostemd.ErrInvalidArgs),
-		"%v", err)
+	unknown := errors.Is(err, gostemd.ErrUnknownProperty) || errors.Is(err, gostemd.ErrInvalidArgs)
+	assert.True(t, unknown, "%v", err)
 }
 
 func TestSetPropertiesRejectsUntypedValues(t *testing.T) {

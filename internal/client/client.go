@@ -21,6 +21,7 @@ type Client struct {
 // New wraps an open connection. Close closes it.
 func New(conn *bus.Conn) *Client {
 	c := &Client{Conn: conn}
+	c.jobs.setup = make(chan struct{}, 1)
 	c.jobs.subscribe = func(ctx context.Context) (subscription, error) {
 		return subscribeJobs(ctx, conn)
 	}

@@ -41,8 +41,9 @@ type tracker struct {
 	subscribe func(ctx context.Context) (subscription, error)
 	gone      func(ctx context.Context, path dbus.ObjectPath) bool
 
-	// subMu serialises setting up the subscription.
-	subMu sync.Mutex
+	// setup is a one-slot semaphore that serialises setting up the
+	// subscription; unlike a mutex, waiting for it honours a ctx.
+	setup chan struct{}
 
 	mu      sync.Mutex
 	sub     subscription
@@ -74,6 +75,14 @@ type Watch struct {
 type Waiter struct {
 	done   chan struct{}
 	result string
+}
+
+// Resolved returns a Waiter that already has its result, for a job whose
+// end is known without a signal.
+func Resolved(result string) *Waiter {
+	w := &Waiter{done: make(chan struct{})}
+	w.finish(result)
+	return w
 }
 
 // Done is closed once Result is set.
@@ -108,8 +117,12 @@ func (c *Client) WatchJobs(ctx context.Context) (*Watch, error) {
 
 // acquire counts a user and subscribes if nobody else is subscribed.
 func (t *tracker) acquire(ctx context.Context) error {
-	t.subMu.Lock()
-	defer t.subMu.Unlock()
+	select {
+	case t.setup <- struct{}{}:
+		defer func() { <-t.setup }()
+	case <-ctx.Done():
+		return fmt.Errorf("watch jobs: %w", ctx.Err())
+	}
 
 	t.mu.Lock()
 	if t.sub != nil {

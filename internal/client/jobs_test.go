@@ -72,6 +72,7 @@ type fakeClient struct {
 
 func newFakeClient() *fakeClient {
 	f := &fakeClient{Client: &Client{}, gone: make(map[dbus.ObjectPath]bool)}
+	f.jobs.setup = make(chan struct{}, 1)
 	f.jobs.subscribe = func(context.Context) (subscription, error) {
 		f.mu.Lock()
 		defer f.mu.Unlock()
