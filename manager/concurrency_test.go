@@ -140,3 +140,23 @@ func TestIntegrationJobSurvivesReexec(t *testing.T) {
 		})
 	}
 }
+
+func TestIntegrationCloseEndsWaits(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+
+	testbed.WriteUnit(t, "gostemd-outlives.service", "[Service]\nType=oneshot\nExecStart=/bin/sleep 30\n")
+	m, err := manager.Connect(ctx, nil)
+	require.NoError(t, err)
+	job, err := m.StartUnit(ctx, "gostemd-outlives.service", "")
+	require.NoError(t, err)
+
+	require.NoError(t, m.Close())
+	err = job.Wait(ctx)
+	require.Error(t, err)
+	require.NoError(t, ctx.Err(), "Wait returned because of Close, not the deadline")
+	assert.Equal(t, unit.JobLost, job.Result())
+
+	_, err = m.Version(ctx)
+	require.Error(t, err, "calls after Close fail")
+}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -122,6 +123,31 @@ func TestEnumStrings(t *testing.T) {
 	assert.Equal(t, "code 7", ExitCode(7).String())
 	assert.Equal(t, "failed", Failed.String())
 	assert.Equal(t, "masked", LoadMasked.String())
+}
+
+func TestPlainValues(t *testing.T) {
+	tests := []struct {
+		name string
+		in   any
+		want any
+	}{
+		{"string", "x", "x"},
+		{"uint64", uint64(7), uint64(7)},
+		{"object path", dbus.ObjectPath("/a/b"), "/a/b"},
+		{"paths", []dbus.ObjectPath{"/a", "/b"}, []string{"/a", "/b"}},
+		{"struct", []any{uint32(3), dbus.ObjectPath("/j/3")}, []any{uint32(3), "/j/3"}},
+		{"variant", dbus.MakeVariant(dbus.ObjectPath("/v")), "/v"},
+		{
+			"dict", map[string]dbus.Variant{"k": dbus.MakeVariant(true)},
+			map[string]any{"k": true},
+		},
+		{"signature", dbus.SignatureOf(uint32(0)), "u"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, plain(tt.in))
+		})
+	}
 }
 
 func TestTypeInterface(t *testing.T) {

@@ -36,8 +36,9 @@ func (i Interface) String() string { return string(i) }
 
 // Property reads one property by its D-Bus name, for those the typed
 // structs leave out. The value is what the property holds on the wire,
-// decoded: a string, a bool, an integer of the property's size (uint64 for
-// "t", int32 for "i", ...), a slice, or []any for a D-Bus struct. A name
+// decoded: a string (object paths too), a bool, an integer of the
+// property's size (uint64 for "t", int32 for "i", ...), a slice, a map, or
+// []any for a D-Bus struct. A name
 // the interface lacks fails with gostemd.ErrUnknownProperty (or
 // gostemd.ErrInvalidArgs, depending on the systemd version).
 func (u *Unit) Property(ctx context.Context, iface Interface, name string) (any, error) {
@@ -50,7 +51,39 @@ func (u *Unit) Property(ctx context.Context, iface Interface, name string) (any,
 	if err != nil {
 		return nil, fmt.Errorf("read property %s of unit %s: %w", name, u.name, err)
 	}
-	return v.Value(), nil
+	return plain(v.Value()), nil
+}
+
+// plain replaces the godbus types in a decoded value by Go ones: object
+// paths and signatures become strings, variants their values.
+func plain(value any) any {
+	switch v := value.(type) {
+	case dbus.Variant:
+		return plain(v.Value())
+	case dbus.ObjectPath:
+		return string(v)
+	case dbus.Signature:
+		return v.String()
+	case []dbus.ObjectPath:
+		out := make([]string, len(v))
+		for i, p := range v {
+			out[i] = string(p)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = plain(e)
+		}
+		return out
+	case map[string]dbus.Variant:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = plain(e.Value())
+		}
+		return out
+	}
+	return value
 }
 
 // Property is a unit setting to change with SetProperties: the D-Bus

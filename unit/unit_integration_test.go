@@ -301,6 +301,10 @@ func TestIntegrationSetProperties(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, uint64(64<<20), v)
 
+	v, err = u.Property(ctx, unit.InterfaceUnit, "Job")
+	require.NoError(t, err)
+	assert.Equal(t, []any{uint32(0), "/"}, v, "no job, and the path as a string")
+
 	_, err = u.Property(ctx, unit.InterfaceService, "GostemdNoSuchProperty")
 	require.Error(t, err)
 	unknown := errors.Is(err, gostemd.ErrUnknownProperty) || errors.Is(err, gostemd.ErrInvalidArgs)
