@@ -407,6 +407,9 @@ var badCases = []struct {
 	{"AllowedCPUs=3-", false, `parse property "AllowedCPUs=3-": invalid CPU range "3-"`},
 	{"ExecStart=bin/true", false, `parse property "ExecStart=bin/true": ` +
 		`invalid command "bin/true" (want an absolute path or a file name)`},
+	{"ExecStartPre=@/bin/true", false, `parse property "ExecStartPre=@/bin/true": ` +
+		`invalid command line "@/bin/true" (want argv[0] after the path of "@")`},
+	{"User=a:b", false, `parse property "User=a:b": invalid user or group name "a:b"`},
 	{"ProtectSystem=maybe", false, `parse property "ProtectSystem=maybe": ` +
 		`invalid value "maybe" (want a boolean, full, strict)`},
 	{`Environment=A=\xff`, false,

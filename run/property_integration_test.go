@@ -211,6 +211,8 @@ func showNames(want []wire) []string {
 var stricterThanSystemd = map[string]string{
 	"CapabilityBoundingSet=CAP_BOGUS": "systemd-run drops unknown capability names",
 	"SystemCallFilter=@bogus":         "systemd ignores unknown system call groups",
+	"SystemCallFilter=Foo":            "systemd ignores unknown system calls",
+	"CapabilityBoundingSet=64":        "systemd-run drops capability numbers above 63",
 }
 
 // TestIntegrationBadValuesRefusedBySystemd checks that systemd-run, or

@@ -103,6 +103,10 @@ func parseExec(name, value string) ([]bus.Property, error) {
 	if err != nil {
 		return nil, invalidIn("command line", value, err)
 	}
+	if prefix.explicitPath && len(argv) == 0 {
+		// systemd-run 252 aborts on this.
+		return nil, invalidHint("command line", `want argv[0] after the path of "@"`, value)
+	}
 	if len(argv) > 0 && path == "" {
 		path = argv[0]
 	}

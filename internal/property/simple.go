@@ -1,8 +1,10 @@
 package property
 
 import (
+	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gostemd/gostemd/internal/bus"
 )
@@ -83,15 +85,35 @@ func parseUserName(name, value string) ([]bus.Property, error) {
 	return one(name, value), nil
 }
 
-// validUserName follows valid_user_group_name in relaxed mode: no control
-// characters, blanks, colons or slashes, no leading dash, not "." or "..".
+// validUserName follows systemd's valid_user_group_name in its relaxed
+// mode, which transient units get: a valid UID, or a name without control
+// characters, colons, slashes or blanks at either end that does not look
+// like a number and is not "." or "..".
 func validUserName(s string) bool {
-	if s == "." || s == ".." || strings.HasPrefix(s, "-") || len(s) > 256 {
+	if validUID(s) {
+		return true
+	}
+
+	digits := strings.Trim(strings.TrimPrefix(s, "-"), "0123456789") == ""
+	switch {
+	case s == "", s == ".", s == "..", digits:
+		return false
+	case strings.HasPrefix(s, " "), strings.HasSuffix(s, " "), !utf8.ValidString(s):
 		return false
 	}
 	return !strings.ContainsFunc(s, func(r rune) bool {
-		return r < ' ' || r == 0x7f || r == ' ' || r == ':' || r == '/'
+		return r < ' ' || r == 0x7f || r == ':' || r == '/'
 	})
+}
+
+// validUID accepts a UID written plainly in decimal, without the two
+// values that mean "no user".
+func validUID(s string) bool {
+	if s == "" || s[0] < '0' || s[0] > '9' || (s[0] == '0' && len(s) > 1) {
+		return false
+	}
+	uid, err := parseUint(s, math.MaxUint32)
+	return err == nil && uid != 65535 && uid != math.MaxUint32
 }
 
 func parseDescription(name, value string) ([]bus.Property, error) {
@@ -99,10 +121,11 @@ func parseDescription(name, value string) ([]bus.Property, error) {
 }
 
 // parseWorkingDirectory accepts an absolute path, "~" for the user's home,
-// either with "-" in front to ignore a missing directory, or empty.
+// either with "-" in front to ignore a missing directory, or empty ("-"
+// alone too) for the default.
 func parseWorkingDirectory(name, value string) ([]bus.Property, error) {
 	dir := strings.TrimPrefix(value, "-")
-	if value != "" && dir != "~" && !strings.HasPrefix(dir, "/") {
+	if dir != "" && dir != "~" && !strings.HasPrefix(dir, "/") {
 		return nil, invalidHint("working directory", "want an absolute path or ~", value)
 	}
 	return one(name, value), nil
