@@ -145,7 +145,8 @@ func TestIntegrationCloseEndsWaits(t *testing.T) {
 	testbed.Require(t)
 	ctx := testContext(t)
 
-	testbed.WriteUnit(t, "gostemd-outlives.service", "[Service]\nType=oneshot\nExecStart=/bin/sleep 30\n")
+	testbed.WriteUnit(t, "gostemd-outlives.service",
+		"[Service]\nType=oneshot\nExecStart=/bin/sleep 30\n")
 	m, err := manager.Connect(ctx, nil)
 	require.NoError(t, err)
 	job, err := m.StartUnit(ctx, "gostemd-outlives.service", "")
@@ -153,7 +154,8 @@ func TestIntegrationCloseEndsWaits(t *testing.T) {
 
 	require.NoError(t, m.Close())
 	err = job.Wait(ctx)
-	require.Error(t, err)
+	require.ErrorIs(t, err, unit.ErrJobLost)
+	assert.ErrorContains(t, err, "connection closed")
 	require.NoError(t, ctx.Err(), "Wait returned because of Close, not the deadline")
 	assert.Equal(t, unit.JobLost, job.Result())
 

@@ -71,9 +71,9 @@ const (
 	JobCollected   JobResult = "collected"   // garbage-collected first
 	JobOnce        JobResult = "once"        // a unit that may only start once
 
-	// JobLost is gostemd's: the job ended while signals could not be
-	// received (a reconnect, a daemon-reexec) and the unit's state did not
-	// tell how.
+	// JobLost is gostemd's: the job's result could not be received,
+	// because the Manager was closed, or because the job ended during a
+	// reconnect or daemon-reexec and the unit's state did not tell how.
 	JobLost JobResult = "lost"
 )
 
@@ -179,7 +179,7 @@ func (j *Job) Wait(ctx context.Context) error {
 	case string(JobDone), string(JobSkipped):
 		return nil
 	case client.Closed:
-		return fmt.Errorf("wait for %s job of %s: %w", j.typ, j.unit, bus.ErrClosed)
+		return fmt.Errorf("wait for %s job of %s: connection closed: %w", j.typ, j.unit, ErrJobLost)
 	case client.Lost:
 		return j.inferResult(ctx)
 	default:
