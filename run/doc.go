@@ -1,11 +1,13 @@
 // Package run is for running programs as transient systemd units, the way
 // systemd-run does: with cgroup limits, sandboxing and another user, tracked
-// and killed as a whole cgroup.
+// and killed as a whole cgroup. [Command] and [Cmd] mirror os/exec.
 //
-// For now it holds the unit properties such a unit is started with. A
-// Property is one setting, made from systemd-run's -p syntax by
-// ParseProperty or from Go values by functions such as MemoryMax,
-// CPUQuota, ReadOnlyPaths and IPAddressDeny:
+// # Properties
+//
+// A [Property] is one setting of such a unit, made from systemd-run's -p
+// syntax by [ParseProperty] or from Go values by functions such as
+// [MemoryMax], [CPUQuota], [ReadOnlyPaths] and [IPAddressDeny], and passed
+// in [Cmd.Properties]:
 //
 //	p, err := run.ParseProperty("MemoryMax=10M")
 //	q := run.MemoryMax(10 << 20) // the same property
@@ -13,9 +15,8 @@
 // Each Property knows the D-Bus names and types systemd expects for it,
 // which differ from the assignment in places: CPUQuota=20% is sent as
 // CPUQuotaPerSecUSec, RuntimeMaxSec= as RuntimeMaxUSec in microseconds,
-// LimitNOFILE= as a hard and a soft limit. A later version of this package
-// will start commands with them (a Command and Cmd modelled on os/exec);
-// they are not written yet.
+// LimitNOFILE= as a hard and a soft limit, ExecStartPre=+... as
+// ExecStartPreEx.
 //
 // # Lists
 //
