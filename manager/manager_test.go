@@ -333,10 +333,21 @@ func TestIntegrationListAndCancelJobs(t *testing.T) {
 	assert.Equal(t, unit.JobStart, jobs[i].Type)
 	assert.Contains(t, []string{"waiting", "running"}, jobs[i].State)
 
+	same, err := m.Job(ctx, job.ID())
+	require.NoError(t, err)
+	assert.Equal(t, job.ID(), same.ID())
+	assert.Equal(t, unit.JobStart, same.Type())
+	assert.Equal(t, name, same.Unit())
+
 	require.NoError(t, m.CancelJob(ctx, job.ID()))
-	err = job.Wait(ctx)
-	require.ErrorIs(t, err, unit.ErrJobCanceled)
-	assert.Equal(t, unit.JobCanceled, job.Result())
+	for _, j := range []*unit.Job{job, same} {
+		err = j.Wait(ctx)
+		require.ErrorIs(t, err, unit.ErrJobCanceled)
+		assert.Equal(t, unit.JobCanceled, j.Result())
+	}
+
+	_, err = m.Job(ctx, job.ID())
+	require.ErrorIs(t, err, gostemd.ErrNoSuchJob)
 
 	select {
 	case <-job.Done():

@@ -57,7 +57,8 @@
 // ErrJobCanceled, ErrJobDependency and the others with errors.Is. A failed
 // job's error names the unit's own result, such as "exit-code" or "timeout"
 // for a service; a service whose start exceeds TimeoutStartSec= matches
-// ErrJobTimeout too. Kill, ResetFailed, Freeze and Thaw act at once and
+// ErrJobTimeout too. PendingJob returns a job someone else queued, such as
+// systemctl start --no-block, to wait for it the same way. Kill, ResetFailed, Freeze and Thaw act at once and
 // return no job.
 //
 // # Compatibility

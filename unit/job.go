@@ -293,3 +293,57 @@ func startJob(ctx context.Context, c *client.Client, name string, typ JobType, m
 	id, _ := strconv.ParseUint(path.Base(string(p)), 10, 32)
 	return &Job{c: c, id: uint32(id), path: p, unit: name, typ: typ, waiter: w.Claim(p)}, nil
 }
+
+// PendingJob returns the job queued for the unit, whoever queued it, so
+// that its end can be waited for; nil if the unit has no job.
+func (u *Unit) PendingJob(ctx context.Context) (*Job, error) {
+	j, err := u.pendingJob(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("get pending job of unit %s: %w", u.name, err)
+	}
+	return j, nil
+}
+
+func (u *Unit) pendingJob(ctx context.Context) (*Job, error) {
+	p, err := u.objectPath(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	// Watch first: the job may end at any moment from here on.
+	w, err := u.c.WatchJobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	var raw jobRaw
+	if _, err := u.readJob(ctx, p, &raw); err != nil || raw.Job.ID == 0 {
+		w.Cancel()
+		return nil, err
+	}
+
+	path, _ := raw.Job.Path.(dbus.ObjectPath)
+	return &Job{
+		c: u.c, id: raw.Job.ID, path: path, unit: u.name,
+		typ: u.jobType(ctx, path), waiter: w.Claim(path),
+	}, nil
+}
+
+// readJob reads a unit's Job property.
+func (u *Unit) readJob(ctx context.Context, p dbus.ObjectPath, raw *jobRaw) ([]string, error) {
+	v, err := u.c.Conn.Get(ctx, p, bus.UnitInterface, "Job")
+	if err != nil {
+		return nil, err
+	}
+	return bus.Decode(map[string]dbus.Variant{"Job": v}, raw)
+}
+
+// jobType reads a job's type; "" if the job has already ended.
+func (u *Unit) jobType(ctx context.Context, path dbus.ObjectPath) JobType {
+	v, err := u.c.Conn.Get(ctx, path, bus.JobInterface, "JobType")
+	if err != nil {
+		return ""
+	}
+	s, _ := v.Value().(string)
+	return JobType(s)
+}

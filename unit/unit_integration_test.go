@@ -403,3 +403,26 @@ func TestIntegrationAbsentProperties(t *testing.T) {
 	assert.True(t, slices.Contains(svc.Absent, "MemoryPeak"), "absent: %v", svc.Absent)
 	assert.Nil(t, svc.Accounting.MemoryPeak)
 }
+
+func TestIntegrationPendingJob(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m := connect(t)
+
+	u := loadUnit(t, m, "gostemd-pending.service",
+		"[Service]\nType=oneshot\nExecStart=/bin/sleep 1\n")
+
+	job, err := u.PendingJob(ctx)
+	require.NoError(t, err)
+	assert.Nil(t, job, "no job yet")
+
+	// Someone else queues the job.
+	testbed.Systemctl(t, "start", "--no-block", u.Name())
+	job, err = u.PendingJob(ctx)
+	require.NoError(t, err)
+	require.NotNil(t, job)
+	assert.Equal(t, unit.JobStart, job.Type())
+	assert.NotZero(t, job.ID())
+	require.NoError(t, job.Wait(ctx))
+	assert.Equal(t, unit.JobDone, job.Result())
+}
