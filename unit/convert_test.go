@@ -9,6 +9,8 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gostemd/gostemd/internal/bus"
 )
 
 func TestUnsetValues(t *testing.T) {
@@ -160,4 +162,23 @@ func TestTypeInterface(t *testing.T) {
 
 	_, ok = typeInterface("not a unit")
 	assert.False(t, ok)
+}
+
+func TestInterfaceNamesMatchBus(t *testing.T) {
+	for iface, name := range map[Interface]string{
+		InterfaceUnit:      bus.UnitInterface,
+		InterfaceService:   bus.ServiceInterface,
+		InterfaceSocket:    bus.SocketInterface,
+		InterfaceTimer:     bus.TimerInterface,
+		InterfaceScope:     bus.ScopeInterface,
+		InterfaceSlice:     bus.SliceInterface,
+		InterfaceMount:     bus.MountInterface,
+		InterfaceAutomount: bus.AutomountInterface,
+		InterfaceSwap:      bus.SwapInterface,
+		InterfacePath:      bus.PathInterface,
+		InterfaceTarget:    bus.TargetInterface,
+		InterfaceDevice:    bus.DeviceInterface,
+	} {
+		assert.Equal(t, name, iface.String())
+	}
 }

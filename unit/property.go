@@ -16,20 +16,21 @@ import (
 type Interface string
 
 // Interfaces of unit objects. Every unit has InterfaceUnit, and the one of
-// its type.
+// its type. (They are spelled out here for the documentation; a test checks
+// them against package bus, which owns the D-Bus names.)
 const (
-	InterfaceUnit      Interface = bus.UnitInterface
-	InterfaceService   Interface = bus.ServiceInterface
-	InterfaceSocket    Interface = bus.SocketInterface
-	InterfaceTimer     Interface = bus.TimerInterface
-	InterfaceScope     Interface = bus.ScopeInterface
-	InterfaceSlice     Interface = bus.SliceInterface
-	InterfaceMount     Interface = bus.MountInterface
-	InterfaceAutomount Interface = bus.AutomountInterface
-	InterfaceSwap      Interface = bus.SwapInterface
-	InterfacePath      Interface = bus.PathInterface
-	InterfaceTarget    Interface = bus.TargetInterface
-	InterfaceDevice    Interface = bus.DeviceInterface
+	InterfaceUnit      Interface = "org.freedesktop.systemd1.Unit"
+	InterfaceService   Interface = "org.freedesktop.systemd1.Service"
+	InterfaceSocket    Interface = "org.freedesktop.systemd1.Socket"
+	InterfaceTimer     Interface = "org.freedesktop.systemd1.Timer"
+	InterfaceScope     Interface = "org.freedesktop.systemd1.Scope"
+	InterfaceSlice     Interface = "org.freedesktop.systemd1.Slice"
+	InterfaceMount     Interface = "org.freedesktop.systemd1.Mount"
+	InterfaceAutomount Interface = "org.freedesktop.systemd1.Automount"
+	InterfaceSwap      Interface = "org.freedesktop.systemd1.Swap"
+	InterfacePath      Interface = "org.freedesktop.systemd1.Path"
+	InterfaceTarget    Interface = "org.freedesktop.systemd1.Target"
+	InterfaceDevice    Interface = "org.freedesktop.systemd1.Device"
 )
 
 func (i Interface) String() string { return string(i) }
