@@ -86,6 +86,8 @@ func TestIntegrationTrickyValues(t *testing.T) {
 
 	for i, a := range trickyAssignments {
 		t.Run(a, func(t *testing.T) {
+			t.Parallel()
+
 			prefix := fmt.Sprintf("gostemd-tricky-%d-%d", os.Getpid(), i)
 			ours, ref := prefix+"-ours.service", prefix+"-ref.service"
 

@@ -36,6 +36,8 @@ func TestIntegrationPropertiesMatchSystemdRun(t *testing.T) {
 
 	for i, tt := range propertyCases {
 		t.Run(strings.Join(tt.assign, ","), func(t *testing.T) {
+			t.Parallel()
+
 			prefix := fmt.Sprintf("gostemd-prop-%d-%d", os.Getpid(), i)
 			ours, ref := prefix+"-ours.service", prefix+"-ref.service"
 
@@ -63,6 +65,8 @@ func TestIntegrationConstructorsMatchSystemdRun(t *testing.T) {
 
 	for i, tt := range constructorCases {
 		t.Run(tt.text, func(t *testing.T) {
+			t.Parallel()
+
 			prefix := fmt.Sprintf("gostemd-ctor-%d-%d", os.Getpid(), i)
 			ours, ref := prefix+"-ours.service", prefix+"-ref.service"
 
@@ -94,6 +98,8 @@ func TestIntegrationEmptyAssignmentsReset(t *testing.T) {
 	}
 	for i, tt := range cases {
 		t.Run(strings.Join(tt.assign, ","), func(t *testing.T) {
+			t.Parallel()
+
 			name := fmt.Sprintf("gostemd-reset-%d-%d.service", os.Getpid(), i)
 			startWithBus(t, conn, name, gate, parseAll(t, tt.assign))
 			assert.Equal(t, tt.want, testbed.Show(t, name, tt.show))
@@ -227,6 +233,8 @@ func TestIntegrationBadValuesRefusedBySystemd(t *testing.T) {
 			continue
 		}
 		t.Run(tt.assign, func(t *testing.T) {
+			t.Parallel()
+
 			name := fmt.Sprintf("gostemd-bad-%d-%d.service", os.Getpid(), i)
 			err := systemdRun(t, name, gate, []string{tt.assign})
 			if why, ok := stricterThanSystemd[tt.assign]; ok {
