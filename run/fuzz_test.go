@@ -29,6 +29,9 @@ func FuzzParseProperty(f *testing.F) {
 	for _, c := range constructorCases {
 		f.Add(c.text)
 	}
+	for _, a := range trickyAssignments {
+		f.Add(a)
+	}
 
 	f.Fuzz(func(t *testing.T, assignment string) {
 		p, err := run.ParseProperty(assignment)

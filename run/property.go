@@ -83,7 +83,10 @@ func parse(name, value string) Property {
 
 	e := &PropertyError{Name: name, Value: value, Reason: err.Error(),
 		text: name + "=" + value, err: ErrInvalidValue}
-	if errors.Is(err, property.ErrUnknown) {
+	switch {
+	case name == "":
+		e.Reason, e.err = "no property name", ErrUnknownProperty
+	case errors.Is(err, property.ErrUnknown):
 		e.Reason, e.err = "unknown property "+name, ErrUnknownProperty
 	}
 	return Property{name: name, value: value, err: e}

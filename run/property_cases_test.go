@@ -362,6 +362,7 @@ var badCases = []struct {
 	{"MemoryMax=10Q", false, `parse property "MemoryMax=10Q": invalid size "10Q"`},
 	{"Bogus=1", true, `parse property "Bogus=1": unknown property Bogus`},
 	{"memorymax=1", true, `parse property "memorymax=1": unknown property memorymax`},
+	{"=10M", true, `parse property "=10M": no property name`},
 	{"no equals sign", false, `parse property "no equals sign": not an assignment (want Name=value)`},
 	{"CPUQuota=0%", false, `parse property "CPUQuota=0%": invalid CPU quota "0%" (too small)`},
 	{"CPUQuota=20", false,
