@@ -58,7 +58,11 @@ func TestIntegrationLostResultsAreInferred(t *testing.T) {
 				return
 			}
 			require.ErrorIs(t, err, tt.want)
-			assert.Equal(t, tt.result, err.(*JobError).UnitResult)
+			if tt.result != "" {
+				var jobErr *JobError
+				require.ErrorAs(t, err, &jobErr)
+				assert.Equal(t, tt.result, jobErr.UnitResult)
+			}
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/gostemd/gostemd"
 	"github.com/gostemd/gostemd/internal/bus"
 	"github.com/gostemd/gostemd/internal/client"
 )
@@ -240,26 +241,37 @@ func (j *Job) unitResult(ctx context.Context) Result {
 // inferResult decides the result of a job whose JobRemoved signal was lost
 // from its unit's state now.
 func (j *Job) inferResult(ctx context.Context) error {
-	var p dbus.ObjectPath
-	err := j.c.Conn.Query(ctx, bus.ManagerPath, bus.ManagerInterface, bus.GetUnit, j.unit).Store(&p)
-
-	var state string
-	if err == nil {
-		v, err := j.c.Conn.Get(ctx, p, bus.UnitInterface, "ActiveState")
-		if err == nil {
-			state, _ = v.Value().(string)
-		}
-	}
-
+	state, err := j.activeState(ctx)
 	switch {
-	case state == string(Failed):
+	case errors.Is(err, gostemd.ErrNoSuchUnit) && j.typ == JobStop:
+		return nil // stopped and unloaded since
+	case err != nil:
+		return fmt.Errorf("wait for %s job of %s: result lost, and the unit's state unknown: %w",
+			j.typ, j.unit, errors.Join(ErrJobLost, err))
+	case state == Failed:
 		return j.explain(ctx, JobFailed)
-	case j.typ == JobStop && (state == string(Inactive) || err != nil):
+	case j.typ == JobStop && state == Inactive:
 		return nil
-	case j.typ != JobStop && (state == string(Active) || state == string(Reloading)):
+	case j.typ != JobStop && (state == Active || state == Reloading):
 		return nil
 	}
 	return &JobError{Unit: j.unit, Type: j.typ, Result: JobLost}
+}
+
+// activeState reads the ActiveState of the job's unit, without loading it.
+func (j *Job) activeState(ctx context.Context) (ActiveState, error) {
+	var p dbus.ObjectPath
+	err := j.c.Conn.Query(ctx, bus.ManagerPath, bus.ManagerInterface, bus.GetUnit, j.unit).Store(&p)
+	if err != nil {
+		return "", err
+	}
+
+	v, err := j.c.Conn.Get(ctx, p, bus.UnitInterface, "ActiveState")
+	if err != nil {
+		return "", err
+	}
+	s, _ := v.Value().(string)
+	return ActiveState(s), nil
 }
 
 // Cancel asks systemd to cancel the job. Wait then returns ErrJobCanceled,
