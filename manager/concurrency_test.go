@@ -36,7 +36,7 @@ func TestIntegrationConcurrentJobs(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		testbed.Systemctl(t, append([]string{"stop"}, names...)...)
-		testbed.Systemctl(t, "reset-failed")
+		testbed.Systemctl(t, "reset-failed", "gostemd-bad@*")
 	})
 
 	before := runtime.NumGoroutine()
