@@ -77,10 +77,11 @@ func TestIntegrationConstructorsMatchSystemdRun(t *testing.T) {
 	}
 }
 
-// TestIntegrationEmptyAssignmentsReset checks that an empty assignment
-// clears a list property for real, including BindPaths=, where systemd-run
-// 252 itself sends a value systemd refuses.
-func TestIntegrationEmptyAssignmentsReset(t *testing.T) {
+// TestIntegrationRepeatedAssignments checks what systemd makes of repeated
+// assignments: list properties add up, an empty assignment clears them
+// (BindPaths= included, where systemd-run 252 itself sends a value systemd
+// refuses), and other properties keep the last value.
+func TestIntegrationRepeatedAssignments(t *testing.T) {
 	testbed.Require(t)
 	conn := dial(t)
 	gate := startGate(t)
@@ -95,6 +96,9 @@ func TestIntegrationEmptyAssignmentsReset(t *testing.T) {
 		{[]string{"Environment=A=1 B=2", "Environment=A=3"}, "Environment", "A=3 B=2"},
 		{[]string{"ReadOnlyPaths=/usr", "ReadOnlyPaths=", "ReadOnlyPaths=/etc"}, "ReadOnlyPaths", "/etc"},
 		{[]string{"IPAddressDeny=any", "IPAddressDeny="}, "IPAddressDeny", ""},
+		// Not a list over D-Bus: the last value wins.
+		{[]string{"CapabilityBoundingSet=CAP_CHOWN", "CapabilityBoundingSet=CAP_KILL"},
+			"CapabilityBoundingSet", "cap_kill"},
 	}
 	for i, tt := range cases {
 		t.Run(strings.Join(tt.assign, ","), func(t *testing.T) {
