@@ -59,7 +59,8 @@ type Cmd struct {
 
 	// Unit is the transient unit's name. A name without a suffix gets
 	// ".service". Empty means a name drawn at random, such as
-	// "run-gostemd-5e2f4b0c19d8a7e3.service".
+	// "run-gostemd-5e2f4b0c19d8a7e3.service". Start sets it to the full
+	// name it uses.
 	Unit string
 
 	// Description is the unit's description. Empty means the command line.
@@ -102,6 +103,7 @@ type Cmd struct {
 	waited  bool
 
 	conn    *bus.Conn // the connection in use; owned when Conn is nil
+	calls   gate      // bounds calls on a shared connection
 	watch   *watch
 	name    string
 	stopped chan error // the context watcher's verdict
@@ -243,7 +245,7 @@ func (c *Cmd) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.name = name
+	c.name, c.Unit = name, name
 
 	props, err := c.properties()
 	if err != nil {
@@ -252,13 +254,18 @@ func (c *Cmd) start(ctx context.Context) error {
 	if err := c.connect(ctx); err != nil {
 		return err
 	}
+	return c.calls.do(ctx, func() error { return c.startUnit(ctx, props) })
+}
 
-	if c.watch, err = newWatch(ctx, c.conn, name); err != nil {
+// startUnit subscribes to the unit's changes, then has systemd start it.
+func (c *Cmd) startUnit(ctx context.Context, props []bus.Property) error {
+	var err error
+	if c.watch, err = newWatch(ctx, c.conn, c.name, c.calls); err != nil {
 		return err
 	}
 
 	reply := c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.StartTransientUnit,
-		name, "fail", props, []bus.AuxUnit{})
+		c.name, "fail", props, []bus.AuxUnit{})
 	c.closeAll(c.closeAfterStart)
 	c.closeAfterStart = nil
 	return reply.Err
@@ -274,7 +281,7 @@ func (c *Cmd) context() context.Context {
 // connect takes the Conn given or dials a connection of the Cmd's own.
 func (c *Cmd) connect(ctx context.Context) error {
 	if c.Conn != nil {
-		c.conn = c.Conn.bus
+		c.conn, c.calls = c.Conn.bus, c.Conn.calls
 		return nil
 	}
 
@@ -427,10 +434,14 @@ func (c *Cmd) stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 
-	killErr := c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.KillUnit,
-		c.name, "all", int32(syscall.SIGKILL)).Err
-	stopErr := c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.StopUnit,
-		c.name, "replace").Err
+	killErr := c.calls.do(ctx, func() error {
+		return c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.KillUnit,
+			c.name, "all", int32(syscall.SIGKILL)).Err
+	})
+	stopErr := c.calls.do(ctx, func() error {
+		return c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.StopUnit,
+			c.name, "replace").Err
+	})
 	if killErr != nil && stopErr != nil {
 		return nil
 	}
@@ -493,7 +504,9 @@ func (c *Cmd) release(ctx context.Context) {
 	}
 	// An error leaves the unit referenced until the Conn closes; there is
 	// nobody to tell.
-	_ = c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.UnrefUnit, c.name).Err
+	_ = c.calls.do(ctx, func() error {
+		return c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.UnrefUnit, c.name).Err
+	})
 }
 
 // awaitCopiers waits for the pipe goroutines and returns the first error.

@@ -16,7 +16,34 @@ import (
 // NB: Conn exists because a manager.Manager does not yet give package run
 // its connection; once it does, Cmd will take a *manager.Manager as well.
 type Conn struct {
-	bus *bus.Conn
+	bus   *bus.Conn
+	calls gate
+}
+
+// maxCalls bounds the calls that the Cmds sharing a Conn have waiting for a
+// reply at any time. The system bus refuses more than 128 per connection
+// (max_replies_per_connection in dbus-daemon's system.conf), and the
+// subscriptions' own calls need room too.
+//
+// NB: the bound belongs in internal/bus, where every call of a connection
+// passes; until it moves there, only package run's calls keep to it.
+const maxCalls = 32
+
+// gate bounds how many calls run at once; a nil gate does not.
+type gate chan struct{}
+
+func (g gate) do(ctx context.Context, call func() error) error {
+	if g == nil {
+		return call()
+	}
+
+	select {
+	case g <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-g }()
+	return call()
 }
 
 // Connect connects to the manager opts chooses, read as manager.Connect
@@ -34,7 +61,7 @@ func Connect(ctx context.Context, opts *manager.Options) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run: connect to systemd: %w", err)
 	}
-	return &Conn{bus: conn}, nil
+	return &Conn{bus: conn, calls: make(gate, maxCalls)}, nil
 }
 
 // Close closes the connection. Cmds still running on it lose track of their

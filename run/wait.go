@@ -16,6 +16,11 @@ import (
 // which happens when the Conn is closed.
 var errWatchClosed = errors.New("connection closed while waiting")
 
+// errUnitLost means that systemd unloaded the unit before its result was
+// read, having lost the reference that should have kept it.
+var errUnitLost = errors.New("unit unloaded before its result was read " +
+	"(systemd lost its reference)")
+
 // watch follows one unit's state through the PropertiesChanged signals of
 // its object. It is set up before the unit exists, so that the signals of a
 // unit that ends at once are not missed; only signals of that one object
@@ -27,9 +32,10 @@ var errWatchClosed = errors.New("connection closed while waiting")
 // life of the unit, watch would see no change after its first read and wait
 // on. systemd-run --wait follows the same signals and shares this limit.
 type watch struct {
-	conn *bus.Conn
-	sub  *bus.Subscription
-	path dbus.ObjectPath
+	conn  *bus.Conn
+	calls gate
+	sub   *bus.Subscription
+	path  dbus.ObjectPath
 }
 
 // unitState is what decides whether the run is over.
@@ -50,20 +56,29 @@ func (s unitState) over() bool {
 	return (s.ActiveState == "inactive" || s.ActiveState == "failed") && s.Job.ID == 0
 }
 
-// newWatch subscribes to the changes of the named unit. The manager
-// subscription it holds also makes systemd send them.
-func newWatch(ctx context.Context, conn *bus.Conn, name string) (*watch, error) {
+// newWatch subscribes to the changes of the named unit.
+//
+// It does not take systemd's manager subscription: systemd also sends a
+// unit's signals while a client holds a reference on it, which the unit is
+// started with (AddRef). Each subscribed client and each reference costs
+// systemd a match rule on its own bus connection, and dbus-daemon allows
+// 512 (max_match_rules_per_connection); systemd 252 drops off the bus when
+// it runs out, and forgets the references. So every Cmd running at once
+// costs one of them.
+//
+// NB: about 400 Cmds running at once, across all processes, exhaust
+// systemd's match rules on a default system bus configuration.
+func newWatch(ctx context.Context, conn *bus.Conn, name string, calls gate) (*watch, error) {
 	path := bus.UnitPath(name)
 	sub, err := conn.Subscribe(ctx, bus.Match{
-		Path:             path,
-		Interface:        bus.PropertiesInterface,
-		Member:           bus.PropertiesChanged,
-		ManagerSubscribe: true,
+		Path:      path,
+		Interface: bus.PropertiesInterface,
+		Member:    bus.PropertiesChanged,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("watch unit %s: %w", name, err)
 	}
-	return &watch{conn: conn, sub: sub, path: path}, nil
+	return &watch{conn: conn, calls: calls, sub: sub, path: path}, nil
 }
 
 func (w *watch) close() {
@@ -111,13 +126,17 @@ func (w *watch) next(ctx context.Context, st unitState, ev bus.Event) (unitState
 // read asks systemd for the unit's state.
 func (w *watch) read(ctx context.Context) (unitState, error) {
 	var st unitState
-	_, err := w.conn.ReadProperties(ctx, w.path, bus.UnitInterface, &st)
+	err := w.calls.do(ctx, func() error {
+		_, err := w.conn.ReadProperties(ctx, w.path, bus.UnitInterface, &st)
+		return err
+	})
 	return st, err
 }
 
 // finalProps are the properties a Result is made of, from the Unit and
 // Service interfaces and the cgroup accounting.
 type finalProps struct {
+	LoadState     string `dbus:"LoadState"`
 	InvocationID  []byte `dbus:"InvocationID"`
 	InactiveExit  uint64 `dbus:"InactiveExitTimestampMonotonic"`
 	InactiveEnter uint64 `dbus:"InactiveEnterTimestampMonotonic"`
@@ -141,7 +160,11 @@ const notCounted = ^uint64(0)
 // result reads what the finished unit reports, in one call: GetAll with
 // no interface name returns the properties of all of them.
 func (w *watch) result(ctx context.Context, name string) (*Result, error) {
-	all, err := w.conn.GetAll(ctx, w.path, "")
+	var all map[string]dbus.Variant
+	err := w.calls.do(ctx, func() (err error) {
+		all, err = w.conn.GetAll(ctx, w.path, "")
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("read result of unit %s: %w", name, err)
 	}
@@ -152,6 +175,9 @@ func (w *watch) result(ctx context.Context, name string) (*Result, error) {
 	}
 	if _, err := bus.Decode(all, &p); err != nil {
 		return nil, fmt.Errorf("read result of unit %s: %w", name, err)
+	}
+	if p.LoadState != "loaded" {
+		return nil, fmt.Errorf("read result of unit %s: %w", name, errUnitLost)
 	}
 	return p.toResult(name), nil
 }
