@@ -182,3 +182,25 @@ func TestInterfaceNamesMatchBus(t *testing.T) {
 		assert.Equal(t, name, iface.String())
 	}
 }
+
+func FuzzParseInvocationID(f *testing.F) {
+	for _, seed := range []string{
+		"4a0b3bd7a7b54c3d9a45a6c1a5b32e6f", "4A0B3BD7-A7B5-4C3D-9A45-A6C1A5B32E6F", "", "-", "xyz",
+	} {
+		f.Add(seed)
+	}
+
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := ParseInvocationID(s)
+		if err != nil {
+			return
+		}
+
+		// What parses prints as 32 lowercase hex digits and parses back.
+		printed := id.String()
+		require.Len(t, printed, 32)
+		again, err := ParseInvocationID(printed)
+		require.NoError(t, err)
+		assert.Equal(t, id, again)
+	})
+}
