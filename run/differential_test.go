@@ -77,6 +77,8 @@ var trickyAssignments = []string{
 	"ProtectHome=Tmpfs", "ProtectHome=strict",
 	"KillMode=Mixed", "KillMode=", "Type=notify-reload", "Type=", "Type=Simple",
 	"RuntimeMaxSec=0", "PrivateTmp=", "PrivateTmp=Y",
+	"Slice=", "Slice=a.service", "Slice=-.slice", "Slice=a-b.slice", "Slice=a@b.slice",
+	"Slice=a b.slice", "Slice=.slice",
 }
 
 func TestIntegrationTrickyValues(t *testing.T) {

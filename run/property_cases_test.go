@@ -245,6 +245,7 @@ var propertyCases = []propertyCase{
 	single("Restart=on-failure", str("Restart", "on-failure")),
 	single("CollectMode=inactive-or-failed", str("CollectMode", "inactive-or-failed")),
 	single("Description=a test unit", str("Description", "a test unit")),
+	single("Slice=gostemd-test.slice", str("Slice", "gostemd-test.slice")),
 	single("EnvironmentFile=-/etc/default/app", wire{"EnvironmentFiles", "a(sb)",
 		[]property.EnvironmentFile{{Path: "/etc/default/app", IgnoreMissing: true}}}),
 	single("EnvironmentFile=", wire{"EnvironmentFiles", "a(sb)", []property.EnvironmentFile{}}),

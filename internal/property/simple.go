@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gostemd/gostemd/internal/bus"
+	"github.com/gostemd/gostemd/unit"
 )
 
 func init() {
@@ -35,6 +36,7 @@ func init() {
 	register(oneOf("inactive", "inactive-or-failed"), "CollectMode")
 	register(parseUserName, "User", "Group")
 	register(parseDescription, "Description")
+	register(parseSlice, "Slice")
 	register(parseWorkingDirectory, "WorkingDirectory")
 
 	register(parseSecRename, "RuntimeMaxSec", "RuntimeRandomizedExtraSec",
@@ -117,6 +119,15 @@ func validUID(s string) bool {
 }
 
 func parseDescription(name, value string) ([]bus.Property, error) {
+	return one(name, value), nil
+}
+
+// parseSlice accepts the name of a slice unit, such as "batch.slice".
+func parseSlice(name, value string) ([]bus.Property, error) {
+	n, err := unit.ParseName(value)
+	if err != nil || n.Type() != unit.TypeSlice || !n.IsPlain() {
+		return nil, invalidHint("slice", "want a slice unit name such as batch.slice", value)
+	}
 	return one(name, value), nil
 }
 
