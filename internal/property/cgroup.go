@@ -262,12 +262,12 @@ func parseIPAccess(name, value string) ([]bus.Property, error) {
 			prefixes = append(prefixes, p)
 		}
 	}
-	return one(name, IPPrefixes(prefixes)), nil
+	return one(name, ipPrefixes(prefixes)), nil
 }
 
-// IPPrefixes converts prefixes to their wire form, as they are: the
+// ipPrefixes converts prefixes to their wire form, as they are: the
 // address is not masked.
-func IPPrefixes(prefixes []netip.Prefix) []IPPrefix {
+func ipPrefixes(prefixes []netip.Prefix) []IPPrefix {
 	out := []IPPrefix{}
 	for _, p := range prefixes {
 		family := int32(afInet6)
