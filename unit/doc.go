@@ -64,8 +64,9 @@
 // # Compatibility
 //
 // Handles were tested against systemd 252. Freeze and Thaw need systemd
-// 246 and a cgroup freezer; FreezerState and CanFreeze read empty before
-// 246; MemoryPeak is absent on 252 (newer versions have it).
+// 246 and a cgroup freezer; before 246 FreezerState and CanFreeze are
+// absent (listed in Properties.Absent). MemoryPeak is absent on 252; newer
+// versions have it.
 //
 // The name rules were checked against systemd 252: the tests compare this
 // package's results with those of its systemd-escape, byte for byte, over
