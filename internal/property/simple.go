@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/gostemd/gostemd/internal/bus"
-	"github.com/gostemd/gostemd/unit"
 )
 
 func init() {
@@ -124,11 +123,20 @@ func parseDescription(name, value string) ([]bus.Property, error) {
 
 // parseSlice accepts the name of a slice unit, such as "batch.slice".
 func parseSlice(name, value string) ([]bus.Property, error) {
-	n, err := unit.ParseName(value)
-	if err != nil || n.Type() != unit.TypeSlice || !n.IsPlain() {
+	if !validSliceName(value) {
 		return nil, invalidHint("slice", "want a slice unit name such as batch.slice", value)
 	}
 	return one(name, value), nil
+}
+
+// validSliceName follows systemd's rules for plain unit names, for slices:
+// at most 255 bytes, letters, digits and ":-_.\" before ".slice". (The
+// unit package has the full rules; this package stays a leaf that the unit
+// package may import.)
+func validSliceName(s string) bool {
+	const chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:-_.\\"
+	prefix, ok := strings.CutSuffix(s, ".slice")
+	return ok && prefix != "" && len(s) <= 255 && strings.Trim(prefix, chars) == ""
 }
 
 // parseWorkingDirectory accepts an absolute path, "~" for the user's home,
