@@ -110,7 +110,8 @@ type SetOptions struct {
 // SetProperties changes settings of a loaded unit at runtime, as systemctl
 // set-property does; systemd writes a drop-in so the change outlives a
 // daemon-reload. Only some properties may be changed this way, mostly
-// resource controls: others fail with gostemd.ErrInvalidArgs.
+// resource controls: others fail with gostemd.ErrInvalidArgs. To write
+// settings as text ("MemoryMax=64M"), see manager.Manager.SetUnitProperties.
 func (u *Unit) SetProperties(ctx context.Context, opts *SetOptions, props ...Property) error {
 	runtime := opts != nil && opts.Runtime
 
