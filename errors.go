@@ -1,5 +1,12 @@
 package gostemd
 
+import "errors"
+
+// ErrClosed is returned by every call on a connection, manager or unit
+// after its connection was closed by its owner. It is not a D-Bus error:
+// nothing was sent.
+var ErrClosed = errors.New("connection closed")
+
 // An Error is a failure that systemd or the D-Bus daemon reports by a D-Bus
 // error name. The values are the sentinels below; compare with errors.Is.
 type Error struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gostemd/gostemd"
 	"github.com/gostemd/gostemd/internal/testbed"
 	"github.com/gostemd/gostemd/manager"
 	"github.com/gostemd/gostemd/unit"
@@ -160,5 +161,5 @@ func TestIntegrationCloseEndsWaits(t *testing.T) {
 	assert.Equal(t, unit.JobLost, job.Result())
 
 	_, err = m.Version(ctx)
-	require.Error(t, err, "calls after Close fail")
+	require.ErrorIs(t, err, gostemd.ErrClosed, "calls after Close fail")
 }

@@ -21,8 +21,9 @@ const PrivateAddress = "unix:path=/run/systemd/private"
 // $DBUS_SYSTEM_BUS_ADDRESS says otherwise.
 const defaultSystemBusPath = "/run/dbus/system_bus_socket"
 
-// ErrClosed is returned by calls on a Conn after Close.
-var ErrClosed = errors.New("connection closed")
+// ErrClosed is returned by calls on a Conn after Close. It is the root
+// package's sentinel, so callers of every public package can test for it.
+var ErrClosed = gostemd.ErrClosed
 
 // SystemBusAddress returns the system bus's address:
 // $DBUS_SYSTEM_BUS_ADDRESS, else unix:path=/run/dbus/system_bus_socket.

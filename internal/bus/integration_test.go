@@ -580,9 +580,9 @@ func TestIntegrationCloseEndsEverything(t *testing.T) {
 		assert.False(t, open, "Events is closed")
 	}
 	assert.ErrorIs(t, c.Call(testContext(t), bus.ManagerPath, bus.ManagerInterface,
-		"GetUnit", "dbus.service").Err, bus.ErrClosed)
+		"GetUnit", "dbus.service").Err, gostemd.ErrClosed)
 	_, err = c.Subscribe(testContext(t), bus.Match{})
-	assert.ErrorIs(t, err, bus.ErrClosed)
+	assert.ErrorIs(t, err, gostemd.ErrClosed)
 	assertGoroutinesBack(t, before)
 }
 
