@@ -17,7 +17,6 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/gostemd/gostemd/internal/bus"
-	"github.com/gostemd/gostemd/internal/property"
 )
 
 // Cmd is a program to run as a transient systemd service, the way
@@ -311,8 +310,8 @@ func (c *Cmd) unitName() (string, error) {
 
 // properties makes the unit's D-Bus properties from the Cmd's fields. The
 // stdio properties come last but one, before Properties, and open the pipes.
-// The command line is passed with no-env-expand, as os/exec would run it:
-// otherwise systemd would replace $VAR and $$ in the arguments.
+// The arguments reach the program as they are, as with os/exec: see
+// escapeDollars.
 func (c *Cmd) properties() ([]bus.Property, error) {
 	path, err := c.absPath()
 	if err != nil {
@@ -325,8 +324,8 @@ func (c *Cmd) properties() ([]bus.Property, error) {
 
 	props := []bus.Property{
 		{Name: "Description", Value: dbus.MakeVariant(c.description())},
-		{Name: "ExecStartEx", Value: dbus.MakeVariant([]property.ExecEx{{
-			Path: path, Argv: argv, Flags: []string{property.FlagNoEnvExpand},
+		{Name: "ExecStart", Value: dbus.MakeVariant([]bus.ExecStart{{
+			Path: path, Argv: escapeDollars(argv),
 		}})},
 		{Name: "AddRef", Value: dbus.MakeVariant(true)},
 		{Name: "CollectMode", Value: dbus.MakeVariant(c.collectMode())},
@@ -348,6 +347,21 @@ func (c *Cmd) properties() ([]bus.Property, error) {
 		return nil, err
 	}
 	return append(props, extra...), nil
+}
+
+// escapeDollars doubles every "$" in argv, so that systemd's expansion of
+// $VAR and ${VAR} in command lines gives back the argument as it was.
+//
+// The no-env-expand flag of ExecStartEx= would say so directly, but
+// systemd 252 writes ExecStartEx= into the transient unit file, which its
+// own parser refuses when the unit is loaded again by daemon-reload or
+// daemon-reexec (the unit turns bad-setting and is unloaded).
+func escapeDollars(argv []string) []string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		out[i] = strings.ReplaceAll(a, "$", "$$")
+	}
+	return out
 }
 
 // fieldProperties are the Properties that the optional fields stand for.
