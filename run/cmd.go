@@ -17,6 +17,7 @@ import (
 	"github.com/godbus/dbus/v5"
 
 	"github.com/gostemd/gostemd/internal/bus"
+	"github.com/gostemd/gostemd/unit"
 )
 
 // Cmd is a program to run as a transient systemd service, the way
@@ -299,13 +300,17 @@ func (c *Cmd) unitName() (string, error) {
 		_, _ = rand.Read(b[:])
 		return "run-gostemd-" + hex.EncodeToString(b[:]) + ".service", nil
 	}
-	if !strings.Contains(c.Unit, ".") {
-		return c.Unit + ".service", nil
+	name := c.Unit
+	if !strings.Contains(name, ".") {
+		name += ".service"
 	}
-	if !strings.HasSuffix(c.Unit, ".service") {
-		return "", fmt.Errorf("unit name %q: not a service", c.Unit)
+	if err := unit.ValidateName(name); err != nil {
+		return "", err
 	}
-	return c.Unit, nil
+	if !strings.HasSuffix(name, ".service") {
+		return "", fmt.Errorf("unit name %q: not a service", name)
+	}
+	return name, nil
 }
 
 // properties makes the unit's D-Bus properties from the Cmd's fields. The

@@ -10,7 +10,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gostemd/gostemd"
 	"github.com/gostemd/gostemd/internal/testbed"
+	"github.com/gostemd/gostemd/manager"
 	"github.com/gostemd/gostemd/run"
 	"github.com/gostemd/gostemd/unit"
 )
@@ -145,4 +147,51 @@ func TestIntegrationCmdCombinedOutput(t *testing.T) {
 	out, err := run.Command("sh", "-c", "echo one; echo two >&2; echo three").CombinedOutput()
 	require.NoError(t, err)
 	assert.Equal(t, "one\ntwo\nthree\n", string(out))
+}
+
+// TestIntegrationCmdNotExecutable shows where a program that cannot be
+// executed is reported: not by Start, as os/exec does, but by Wait, with
+// systemd's exit status 203 (EXEC).
+func TestIntegrationCmdNotExecutable(t *testing.T) {
+	testbed.Require(t)
+
+	cmd := run.Command("/nonexistent/gostemd-program")
+	require.NoError(t, cmd.Start())
+	var ee *run.ExitError
+	require.ErrorAs(t, cmd.Wait(), &ee)
+	assert.Equal(t, 203, ee.ExitCode())
+}
+
+func TestIntegrationCmdUnitExists(t *testing.T) {
+	testbed.Require(t)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	first := run.CommandContext(ctx, "sleep", "1000")
+	first.Unit = "gostemd-exists-test.service"
+	require.NoError(t, first.Start())
+	t.Cleanup(func() { cancel(); _ = first.Wait() })
+
+	second := run.Command("true")
+	second.Unit = first.Unit
+	err := second.Run()
+	assert.ErrorIs(t, err, gostemd.ErrUnitExists)
+	assert.ErrorContains(t, err, "run: start unit gostemd-exists-test.service: ")
+}
+
+func TestCmdStartErrors(t *testing.T) {
+	cmd := run.Command("true")
+	cmd.Properties = []run.Property{run.ReadOnlyPaths("relative/path")}
+	var pe *run.PropertyError
+	assert.ErrorAs(t, cmd.Run(), &pe)
+
+	cmd = run.Command("true")
+	cmd.Unit = "bad/name"
+	assert.Error(t, cmd.Run())
+
+	cmd = run.Command("true")
+	cmd.Unit = "thing.socket"
+	assert.ErrorContains(t, cmd.Run(), "not a service")
+
+	_, err := run.Connect(context.Background(), &manager.Options{Private: true})
+	assert.ErrorContains(t, err, "needs a bus connection")
 }
