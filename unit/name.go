@@ -452,7 +452,8 @@ func unescapeByte(s string) (byte, error) {
 // slashes at either end are dropped. A path with a ".." component, a NUL
 // byte, a component over 255 bytes or over 4095 bytes in all gives an
 // error matching ErrInvalidPath, and so does a relative path of only "."
-// components.
+// components. NB: this is systemd 252's rule; newer systemd-escape resolves
+// ".." at the root ("/../x" as "/x"), which EscapePath still refuses.
 //
 // Like systemd, EscapePath takes relative paths and the empty path too, but
 // they escape as if they were absolute, so UnescapePath cannot give them

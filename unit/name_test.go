@@ -439,6 +439,7 @@ func TestSystemdEscapeDifferential(t *testing.T) {
 	if testing.Short() {
 		n = min(n, 30)
 	}
+	major := systemdEscapeMajor(t)
 
 	for i, m := range escapeModes {
 		t.Run(m.name, func(t *testing.T) {
@@ -447,10 +448,38 @@ func TestSystemdEscapeDifferential(t *testing.T) {
 			r := rand.New(rand.NewPCG(uint64(i), 252))
 			inputs := append(tableInputs(m.table), m.corpus(r, n)...)
 			for j, a := range askSystemdEscape(t, m, inputs) {
+				if newerDotDotRule(major, m, inputs[j], a.ok) {
+					continue
+				}
 				m.check(t, inputs[j], a.want, a.ok)
 			}
 		})
 	}
+}
+
+// systemdEscapeMajor returns the major version systemd-escape reports.
+func systemdEscapeMajor(tb testing.TB) int {
+	tb.Helper()
+
+	out, err := exec.Command(systemdEscapeBinary, "--version").Output()
+	require.NoError(tb, err)
+	var major int
+	_, err = fmt.Sscanf(string(out), "systemd %d", &major)
+	require.NoError(tb, err, "systemd-escape --version printed %q", out)
+	return major
+}
+
+// newerDotDotRule reports the one known difference between the escaping
+// rules this package follows (systemd 252's) and newer systemd's: from some
+// version after 252, a ".." component at the root of a path is resolved
+// ("/../x" is "/x") where 252 refuses any ".." component. Refusing stays
+// the safer rule for user input, so such inputs are not compared.
+func newerDotDotRule(major int, m escapeMode, in string, theirsOK bool) bool {
+	if major <= 252 || !theirsOK {
+		return false
+	}
+	_, err := m.ours(in)
+	return err != nil && strings.Contains(err.Error(), `".." component`)
 }
 
 func tableInputs(table []conv) []string {
