@@ -142,3 +142,26 @@ func awaitCount(tb testing.TB, what string, want int, count func() int) {
 	}
 	assert.LessOrEqual(tb, count(), want, "%s left behind", what)
 }
+
+// TestIntegrationCmdCancelDuringStart lets contexts expire while Start is
+// talking to systemd: whether or not systemd got to start the unit, none is
+// left running.
+func TestIntegrationCmdCancelDuringStart(t *testing.T) {
+	testbed.Require(t)
+
+	var names []string
+	for i := range 20 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i)*200*time.Microsecond)
+		cmd := run.CommandContext(ctx, "sleep", "1000")
+		cmd.Unit = fmt.Sprintf("gostemd-abandoned-%d-%d.service", os.Getpid(), i)
+		names = append(names, cmd.Unit)
+		if cmd.Start() == nil {
+			assert.Error(t, cmd.Wait())
+		}
+		cancel()
+	}
+
+	for _, name := range names {
+		testbed.AwaitShow(t, name, "LoadState", "not-found")
+	}
+}

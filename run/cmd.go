@@ -16,6 +16,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
+	"github.com/gostemd/gostemd"
 	"github.com/gostemd/gostemd/internal/bus"
 	"github.com/gostemd/gostemd/unit"
 )
@@ -229,7 +230,9 @@ func (c *Cmd) Start() (err error) {
 			c.cleanup()
 		}
 	}()
-	if err := c.start(ctx); err != nil {
+	if err := c.start(ctx); err != nil && c.name == "" {
+		return fmt.Errorf("run: %w", err)
+	} else if err != nil {
 		return fmt.Errorf("run: start unit %s: %w", c.name, err)
 	}
 
@@ -254,7 +257,14 @@ func (c *Cmd) start(ctx context.Context) error {
 	if err := c.connect(ctx); err != nil {
 		return err
 	}
-	return c.calls.do(ctx, func() error { return c.startUnit(ctx, props) })
+	err = c.calls.do(ctx, func() error { return c.startUnit(ctx, props) })
+
+	// A unit started without anyone left to wait for it would run on
+	// unsupervised, so make sure it is not running.
+	if c.watch != nil && mayHaveStarted(err) {
+		c.kill()
+	}
+	return err
 }
 
 // startUnit subscribes to the unit's changes, then has systemd start it.
@@ -446,10 +456,19 @@ func (c *Cmd) watchContext() {
 // stopTimeout bounds the calls that stop a unit whose context is done.
 const stopTimeout = 10 * time.Second
 
-// stop kills the unit's processes with SIGKILL, as os/exec kills its
-// process, and stops the unit, which also cancels a start not yet run. It
-// returns the context's error if either call did something.
+// stop stops the unit because the Cmd's context is done. It returns the
+// context's error if that stopped anything.
 func (c *Cmd) stop() error {
+	if !c.kill() {
+		return nil
+	}
+	return c.ctx.Err()
+}
+
+// kill kills the unit's processes with SIGKILL, as os/exec kills its
+// process, and stops the unit, which also cancels a start not yet run. It
+// reports whether either call did something.
+func (c *Cmd) kill() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 
@@ -461,10 +480,14 @@ func (c *Cmd) stop() error {
 		return c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.StopUnit,
 			c.name, "replace").Err
 	})
-	if killErr != nil && stopErr != nil {
-		return nil
-	}
-	return c.ctx.Err()
+	return killErr == nil || stopErr == nil
+}
+
+// mayHaveStarted tells whether a failed StartTransientUnit may still have
+// started the unit: the call was abandoned or lost, not refused.
+func mayHaveStarted(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, gostemd.ErrDisconnected) || errors.Is(err, gostemd.ErrNoReply)
 }
 
 // Wait waits for the unit to stop and for the copying to and from its pipes
