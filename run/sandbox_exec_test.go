@@ -171,3 +171,23 @@ func minutes(m, s string) time.Duration {
 	secs, _ := strconv.ParseFloat(s, 64)
 	return time.Duration(mins)*time.Minute + time.Duration(secs*float64(time.Second))
 }
+
+// TestIntegrationCmdIPAccounting checks that a Result carries the IP
+// traffic systemd counted for the unit.
+func TestIntegrationCmdIPAccounting(t *testing.T) {
+	testbed.Require(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go acceptAll(ln)
+
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	cmd := run.Command("bash", "-c", "echo hello > /dev/tcp/127.0.0.1/"+port)
+	cmd.Properties = []run.Property{run.IPAccounting(true)}
+	require.NoError(t, cmd.Run())
+
+	usage := cmd.Result.Usage
+	require.NotNil(t, usage.IPEgressBytes, "systemd did not count IP traffic")
+	assert.Positive(t, *usage.IPEgressBytes)
+	assert.Nil(t, usage.TasksCurrent, "a stopped unit has no current tasks")
+}
