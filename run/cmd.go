@@ -10,6 +10,7 @@ import (
 	"io"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -323,11 +324,30 @@ func (c *Cmd) unitName() (string, error) {
 	return name, nil
 }
 
-// properties makes the unit's D-Bus properties from the Cmd's fields. The
-// stdio properties come last but one, before Properties, and open the pipes.
-// The arguments reach the program as they are, as with os/exec: see
-// escapeDollars.
+// properties makes the unit's D-Bus properties from the Cmd's fields, in
+// order: the command, the optional fields, the standard streams (which opens
+// the pipes, so it comes after everything that can fail), and Properties.
 func (c *Cmd) properties() ([]bus.Property, error) {
+	base, err := c.baseProperties()
+	if err != nil {
+		return nil, err
+	}
+	extra, err := busProperties(c.Properties...)
+	if err != nil {
+		return nil, err
+	}
+
+	stdio, err := c.stdioProperties()
+	if err != nil {
+		return nil, err
+	}
+	return slices.Concat(base, stdio, extra), nil
+}
+
+// baseProperties makes the properties of the command itself and of the
+// optional fields. The arguments reach the program as they are, as with
+// os/exec: see escapeDollars.
+func (c *Cmd) baseProperties() ([]bus.Property, error) {
 	path, err := c.absPath()
 	if err != nil {
 		return nil, err
@@ -346,22 +366,7 @@ func (c *Cmd) properties() ([]bus.Property, error) {
 		{Name: "CollectMode", Value: dbus.MakeVariant(c.collectMode())},
 	}
 	fields, err := busProperties(c.fieldProperties()...)
-	if err != nil {
-		return nil, err
-	}
-	props = append(props, fields...)
-
-	stdio, err := c.stdioProperties()
-	if err != nil {
-		return nil, err
-	}
-	props = append(props, stdio...)
-
-	extra, err := busProperties(c.Properties...)
-	if err != nil {
-		return nil, err
-	}
-	return append(props, extra...), nil
+	return append(props, fields...), err
 }
 
 // escapeDollars doubles every "$" in argv, so that systemd's expansion of

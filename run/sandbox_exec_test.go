@@ -160,11 +160,15 @@ func busyShare(tb testing.TB, props ...run.Property) float64 {
 	require.NoError(tb, err)
 
 	// The second line of times is the children's user and system time.
-	m := regexp.MustCompile(`(?m)^(\d+)m([\d.]+)s (\d+)m([\d.]+)s\n?\z`).FindStringSubmatch(string(out))
+	m := timesLine.FindStringSubmatch(string(out))
 	require.NotNil(tb, m, "times printed %q", out)
 	cpu := minutes(m[1], m[2]) + minutes(m[3], m[4])
 	return float64(cpu) / float64(loop)
 }
+
+// timesLine is the last line of bash's times: user and system time, such
+// as "0m0.412s 0m0.004s".
+var timesLine = regexp.MustCompile(`(?m)^(\d+)m([\d.]+)s (\d+)m([\d.]+)s\n?\z`)
 
 func minutes(m, s string) time.Duration {
 	mins, _ := strconv.Atoi(m)
