@@ -239,30 +239,6 @@ func TestIntegrationKillAndResetFailed(t *testing.T) {
 	assert.Contains(t, err.Error(), "kill unit gostemd-kill.service")
 }
 
-func TestIntegrationFreezeThaw(t *testing.T) {
-	testbed.Require(t)
-	ctx := testContext(t)
-	m := connect(t)
-
-	u := loadUnit(t, m, "gostemd-freeze.service", "[Service]\nExecStart=/bin/sleep 1000\n")
-	run(t)(u.Start(ctx, ""))
-
-	props, err := u.Properties(ctx)
-	require.NoError(t, err)
-	if !props.CanFreeze {
-		t.Skip("systemd says this unit cannot be frozen here (no cgroup freezer)")
-	}
-
-	err = u.Freeze(ctx)
-	if errors.Is(err, gostemd.ErrNotSupported) {
-		t.Skipf("freezing is not supported here: %v", err)
-	}
-	require.NoError(t, err)
-	assert.Equal(t, "frozen", testbed.Show(t, u.Name(), "FreezerState"))
-	require.NoError(t, u.Thaw(ctx))
-	assert.Equal(t, "running", testbed.Show(t, u.Name(), "FreezerState"))
-}
-
 func TestIntegrationSetProperties(t *testing.T) {
 	testbed.Require(t)
 	ctx := testContext(t)

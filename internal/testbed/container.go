@@ -30,6 +30,14 @@ type Options struct {
 	// container, read-write: the project, the test binary.
 	Binds []string
 
+	// Cgroup2 boots the container with the unified cgroup hierarchy only
+	// (cgroup v2). On hosts whose cgroup2 has no controllers, as on hybrid
+	// Debian 12 VMs, resource limits are then not enforced, but what needs
+	// a pure cgroup2 system works: freezing units, CPU accounting, and
+	// MemoryPeak on systemd 255 and later. False, the default, boots with the
+	// host's hybrid layout and makes the v1 limits real.
+	Cgroup2 bool
+
 	// Lifetime bounds how long the container may live. When it is over, or
 	// when the booting process or its parent dies first, the watchdog
 	// removes the container. Zero means one hour.
@@ -78,7 +86,7 @@ func Boot(ctx context.Context, opts Options) (*Container, error) {
 		return nil, fmt.Errorf("boot container %s: %w", c.Name, err)
 	}
 
-	if err := c.ready(ctx); err != nil {
+	if err := c.ready(ctx, !opts.Cgroup2); err != nil {
 		c.Stop()
 		return nil, fmt.Errorf("boot container %s: %w", c.Name, err)
 	}
@@ -160,6 +168,9 @@ func (c *Container) start(opts Options) error {
 	args := append([]string{"-c", joinThenExec, "sh"}, nspawnArgs(c.Name, opts, busDir, machineID)...)
 	c.nspawn = exec.Command("/bin/sh", args...)
 	c.nspawn.Env = append(os.Environ(), "GOSTEMD_CGROUP_PROCS="+strings.Join(c.cgroups.procsFiles(), " "))
+	if opts.Cgroup2 {
+		c.nspawn.Env = append(c.nspawn.Env, "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1")
+	}
 	c.nspawn.Stdout, c.nspawn.Stderr = log, log
 	c.nspawn.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := c.nspawn.Start(); err != nil {
@@ -206,9 +217,10 @@ func nspawnArgs(name string, opts Options, busDir, machineID string) []string {
 		"systemd.mask=console-getty.service")
 }
 
-// ready waits for the manager to run, makes cgroup limits real and waits
-// again after the re-exec that takes them into account.
-func (c *Container) ready(ctx context.Context) error {
+// ready waits for the manager to run and finds the leader. With limits set,
+// it makes cgroup v1 limits real and waits again after the re-exec that
+// takes them into account.
+func (c *Container) ready(ctx context.Context, limits bool) error {
 	if err := c.waitRunning(ctx); err != nil {
 		return err
 	}
@@ -218,6 +230,9 @@ func (c *Container) ready(ctx context.Context) error {
 		return err
 	}
 	c.Leader = leader
+	if !limits {
+		return nil
+	}
 
 	if err := c.makeLimitsReal(ctx); err != nil {
 		return err

@@ -17,7 +17,7 @@ import (
 // runInContainer boots a throwaway systemd, runs this test binary inside it
 // with the same arguments, and returns the inner run's exit code. When no
 // container can be booted the tests run here, and Require reports why.
-func runInContainer(m *testing.M) int {
+func runInContainer(m *testing.M, cgroup2 bool) int {
 	binds, dir, err := testBinds()
 	if err != nil {
 		setUnavailable(err.Error())
@@ -29,6 +29,7 @@ func runInContainer(m *testing.M) int {
 		Root:     os.Getenv(EnvRoot),
 		Binds:    binds,
 		Lifetime: lifetime(os.Args[1:]),
+		Cgroup2:  cgroup2,
 	})
 	if err != nil {
 		setUnavailable(err.Error())

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+	"golang.org/x/sys/unix"
 )
 
 // A Helper is a small program compiled into a test binary. Tests start it as
@@ -34,6 +35,10 @@ type System struct {
 
 	// Version is the manager's version, such as "252.39-1~deb12u2".
 	Version string
+
+	// Cgroup2 is true when the system runs on the unified cgroup hierarchy
+	// alone, where systemd can freeze units and account CPU and peak memory.
+	Cgroup2 bool
 }
 
 // availability records, for this process, why real systemd is unavailable
@@ -52,11 +57,29 @@ var availability struct {
 // exits with the inner run's status. Helpers are dispatched first, so a test
 // binary started by HelperCommand runs the helper and nothing else.
 func Main(m *testing.M, helpers ...Helper) {
-	os.Exit(mainCode(m, helpers))
+	os.Exit(mainCode(m, Config{Helpers: helpers}))
 }
 
-func mainCode(m *testing.M, helpers []Helper) int {
-	if code, ok := runHelper(helpers); ok {
+// Config configures MainWith.
+type Config struct {
+	// Helpers are the programs HelperCommand can start.
+	Helpers []Helper
+
+	// Cgroup2 boots the container on the unified cgroup hierarchy, for
+	// tests of what only a pure cgroup2 system offers (freezing units, CPU
+	// accounting, MemoryPeak); resource limits are then not enforced on
+	// hybrid hosts. See Options.Cgroup2. False boots the default, hybrid
+	// layout with real limits.
+	Cgroup2 bool
+}
+
+// MainWith is Main with a configuration.
+func MainWith(m *testing.M, cfg Config) {
+	os.Exit(mainCode(m, cfg))
+}
+
+func mainCode(m *testing.M, cfg Config) int {
+	if code, ok := runHelper(cfg.Helpers); ok {
 		return code
 	}
 
@@ -69,7 +92,7 @@ func mainCode(m *testing.M, helpers []Helper) int {
 		return m.Run()
 	}
 
-	return runInContainer(m)
+	return runInContainer(m, cfg.Cgroup2)
 }
 
 func mode() string {
@@ -163,7 +186,7 @@ func probeSystemd() (*System, error) {
 	}
 
 	name := os.Getenv(envInside)
-	return &System{Throwaway: name != "", Container: name, Version: version}, nil
+	return &System{Throwaway: name != "", Container: name, Version: version, Cgroup2: unifiedOnly()}, nil
 }
 
 func managerState(ctx context.Context, conn *dbus.Conn) (state, version string, err error) {
@@ -179,4 +202,10 @@ func managerState(ctx context.Context, conn *dbus.Conn) (state, version string, 
 	state, _ = props["SystemState"].Value().(string)
 	version, _ = props["Version"].Value().(string)
 	return strings.TrimSpace(state), version, nil
+}
+
+// unifiedOnly reports whether /sys/fs/cgroup is itself a cgroup2 mount.
+func unifiedOnly() bool {
+	var st unix.Statfs_t
+	return unix.Statfs("/sys/fs/cgroup", &st) == nil && st.Type == unix.CGROUP2_SUPER_MAGIC
 }
