@@ -43,12 +43,13 @@ type Result struct {
 }
 
 // Success reports whether the run succeeded: systemd counts it as a success
-// and the main process was not killed by a signal. systemd counts an end by
+// and the main process ran and exited. systemd also counts an end by
 // SIGTERM, SIGINT, SIGHUP or SIGPIPE as clean for a service; os/exec, which
 // Wait follows, does not. Exit statuses that SuccessExitStatus= declares
-// successful are.
+// successful are successes. A unit whose start was cancelled before its
+// process ran is not.
 func (r *Result) Success() bool {
-	return r.UnitResult == unit.ResultSuccess && r.Signal() == 0
+	return r.UnitResult == unit.ResultSuccess && r.Exited()
 }
 
 // Exited reports whether the main process ended by exiting.
