@@ -27,8 +27,8 @@ import (
 // Run, Output or CombinedOutput, or Start and Wait. A Cmd cannot be reused.
 type Cmd struct {
 	// Path is the program to run. Command sets it to the result of a PATH
-	// lookup, done here, as exec.Command does; a relative Path is taken
-	// relative to Dir, else to the caller's working directory.
+	// lookup in the caller's environment, as exec.Command does; a relative
+	// Path is taken relative to Dir, else to the caller's working directory.
 	Path string
 
 	// Args is the command line, Args[0] included. Empty means Path alone.
@@ -74,7 +74,7 @@ type Cmd struct {
 	Group string
 
 	// Slice puts the unit into a slice, such as "batch.slice". Empty means
-	// systemd's default, system.slice (app.slice for a user manager).
+	// the manager's default, system.slice for the system manager.
 	Slice string
 
 	// Properties are more settings of the unit, such as MemoryMax(10 << 20)
