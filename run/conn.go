@@ -64,8 +64,8 @@ func Connect(ctx context.Context, opts *manager.Options) (*Conn, error) {
 	return &Conn{bus: conn, calls: make(gate, maxCalls)}, nil
 }
 
-// Close closes the connection. Cmds still running on it lose track of their
-// units, which systemd then stops being held for.
+// Close closes the connection. The Waits of Cmds still running on it fail,
+// and systemd drops the references that kept their units loaded.
 func (c *Conn) Close() error {
 	return c.bus.Close()
 }
