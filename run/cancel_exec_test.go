@@ -165,3 +165,25 @@ func TestIntegrationCmdCancelDuringStart(t *testing.T) {
 		testbed.AwaitShow(t, name, "LoadState", "not-found")
 	}
 }
+
+// TestIntegrationCmdConnClosed closes a shared Conn under a waiting Cmd:
+// Wait fails instead of waiting forever, and the unit runs on.
+func TestIntegrationCmdConnClosed(t *testing.T) {
+	testbed.Require(t)
+	conn, err := run.Connect(context.Background(), nil)
+	require.NoError(t, err)
+
+	cmd := run.Command("sleep", "1000")
+	cmd.Conn = conn
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { testbed.Systemctl(t, "stop", cmd.Unit) })
+	testbed.AwaitShow(t, cmd.Unit, "SubState", "running")
+
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	require.NoError(t, conn.Close())
+
+	assert.Error(t, <-waited)
+	assert.Nil(t, cmd.Result)
+	assert.Equal(t, "active", testbed.Show(t, cmd.Unit, "ActiveState"))
+}

@@ -64,8 +64,9 @@ func Connect(ctx context.Context, opts *manager.Options) (*Conn, error) {
 	return &Conn{bus: conn, calls: make(gate, maxCalls)}, nil
 }
 
-// Close closes the connection. The Waits of Cmds still running on it fail,
-// and systemd drops the references that kept their units loaded.
+// Close closes the connection. The Waits of Cmds still running on it fail;
+// their units run on, no longer held by a reference, and systemd unloads
+// them when they stop.
 func (c *Conn) Close() error {
 	return c.bus.Close()
 }
