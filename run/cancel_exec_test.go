@@ -167,7 +167,8 @@ func TestIntegrationCmdCancelDuringStart(t *testing.T) {
 }
 
 // TestIntegrationCmdConnClosed closes a shared Conn under a waiting Cmd:
-// Wait fails instead of waiting forever, and the unit runs on.
+// Wait fails instead of waiting forever, for the unit or for its pipe, and
+// the unit runs on.
 func TestIntegrationCmdConnClosed(t *testing.T) {
 	testbed.Require(t)
 	conn, err := run.Connect(context.Background(), nil)
@@ -175,6 +176,7 @@ func TestIntegrationCmdConnClosed(t *testing.T) {
 
 	cmd := run.Command("sleep", "1000")
 	cmd.Conn = conn
+	cmd.Stdout = &bytes.Buffer{} // a pipe that does not end with the Conn
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { testbed.Systemctl(t, "stop", cmd.Unit) })
 	testbed.AwaitShow(t, cmd.Unit, "SubState", "running")

@@ -108,8 +108,8 @@ type Cmd struct {
 	calls   gate      // bounds calls on a shared connection
 	watch   *watch
 	name    string
-	stopped chan error // the context watcher's verdict
-	done    chan struct{}
+	stopped chan error    // the context watcher's verdict
+	done    chan struct{} // closed when Wait no longer needs the watcher
 
 	closeAfterStart []io.Closer
 	closeAfterWait  []io.Closer
@@ -118,8 +118,8 @@ type Cmd struct {
 }
 
 // Command returns a Cmd that runs name with the given arguments, as
-// exec.Command does. A name without a slash is looked up in PATH here, in
-// the caller's environment, when Command is called.
+// exec.Command does. A name without a slash is looked up in the caller's
+// PATH when Command is called.
 func Command(name string, arg ...string) *Cmd {
 	c := &Cmd{Path: name, Args: append([]string{name}, arg...)}
 	if filepath.Base(name) != name {
@@ -509,6 +509,12 @@ func (c *Cmd) Wait() error {
 	c.waited = true
 
 	res, err := c.awaitUnit()
+	if err != nil {
+		// The unit may run on: stop copying rather than wait for its
+		// pipes to end.
+		c.closeAll(c.closeAfterWait)
+		c.closeAfterWait = nil
+	}
 	close(c.done)
 	stopErr := <-c.stopped
 	copyErr := c.awaitCopiers()
