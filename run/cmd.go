@@ -59,6 +59,16 @@ type Cmd struct {
 	Stdout io.Writer
 	Stderr io.Writer
 
+	// PTY gives the unit a new pseudo-terminal as its standard input,
+	// output and error, as systemd-run --pty does: Stdin is copied to the
+	// terminal once the program runs, and what the unit writes to it
+	// arrives on Stdout with the terminal's line discipline applied ("\n"
+	// becomes "\r\n"), or is dropped if Stdout is nil. Stderr is not used.
+	// TERM is passed on from the caller's environment unless Env sets it.
+	// The unit is Type=exec, and Start returns once the program runs.
+	// False, the default, uses Stdin, Stdout and Stderr as described above.
+	PTY bool
+
 	// Unit is the transient unit's name. A name without a suffix gets
 	// ".service". Empty means a name drawn at random, such as
 	// "run-gostemd-5e2f4b0c19d8a7e3.service". Start sets it to the full
@@ -242,6 +252,16 @@ func (c *Cmd) Start() (err error) {
 	return nil
 }
 
+// awaitTerminal waits, for a unit with a pseudo-terminal, until its process
+// has been executed (the unit is Type=exec): systemd resets the terminal
+// while it sets up the process, which would discard input sent earlier.
+func (c *Cmd) awaitTerminal(ctx context.Context) error {
+	if !c.PTY {
+		return nil
+	}
+	return c.watch.wait(ctx, unitState.started)
+}
+
 // start does the work of Start: connect, watch, and ask systemd to start
 // the unit.
 func (c *Cmd) start(ctx context.Context) error {
@@ -259,6 +279,9 @@ func (c *Cmd) start(ctx context.Context) error {
 		return err
 	}
 	err = c.calls.do(ctx, func() error { return c.startUnit(ctx, props) })
+	if err == nil {
+		err = c.awaitTerminal(ctx)
+	}
 
 	// A unit started without anyone left to wait for it would run on
 	// unsupervised, so make sure it is not running.
@@ -337,11 +360,19 @@ func (c *Cmd) properties() ([]bus.Property, error) {
 		return nil, err
 	}
 
-	stdio, err := c.stdioProperties()
+	stdio, err := c.streamProperties()
 	if err != nil {
 		return nil, err
 	}
 	return slices.Concat(base, stdio, extra), nil
+}
+
+// streamProperties sets up the unit's standard streams.
+func (c *Cmd) streamProperties() ([]bus.Property, error) {
+	if c.PTY {
+		return c.ptyProperties()
+	}
+	return c.stdioProperties()
 }
 
 // baseProperties makes the properties of the command itself and of the
@@ -537,7 +568,7 @@ func (c *Cmd) Wait() error {
 // on failure, so the result cannot be lost.
 func (c *Cmd) awaitUnit() (*Result, error) {
 	ctx := context.Background()
-	if err := c.watch.wait(ctx); err != nil {
+	if err := c.watch.wait(ctx, unitState.over); err != nil {
 		return nil, fmt.Errorf("run: wait for unit %s: %w", c.name, err)
 	}
 

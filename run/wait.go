@@ -85,12 +85,17 @@ func (w *watch) close() {
 	w.sub.Close()
 }
 
-// wait returns once the unit is over. It reads the state once, then follows
-// the signals, and reads the state again after every gap in them (a
-// reconnect or daemon-reexec).
-func (w *watch) wait(ctx context.Context) error {
+// started reports whether the unit's start job is done, however it went.
+func (s unitState) started() bool {
+	return s.Job.ID == 0
+}
+
+// wait returns once the unit's state meets cond, such as unitState.over.
+// It reads the state once, then follows the signals, and reads the state
+// again after every gap in them (a reconnect or daemon-reexec).
+func (w *watch) wait(ctx context.Context, cond func(unitState) bool) error {
 	st, err := w.read(ctx)
-	for err == nil && !st.over() {
+	for err == nil && !cond(st) {
 		select {
 		case ev, ok := <-w.sub.Events():
 			if !ok {
