@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -132,4 +133,20 @@ func TestIntegrationCmdEnvDirUser(t *testing.T) {
 	out, err := cmd.Output()
 	require.NoError(t, err)
 	assert.Equal(t, "hi /usr 65534 $HOME $$\n", string(out))
+}
+
+// TestIntegrationCmdJournal checks where output goes when Stdout and Stderr
+// are nil: to the journal, under the unit's name.
+func TestIntegrationCmdJournal(t *testing.T) {
+	testbed.Require(t)
+
+	cmd := run.Command("sh", "-c", "echo to-stdout; echo to-stderr >&2")
+	require.NoError(t, cmd.Run())
+
+	out, err := exec.Command("journalctl", "--sync").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	out, err = exec.Command("journalctl", "--no-pager", "-o", "cat", "-u", cmd.Unit).Output()
+	require.NoError(t, err)
+	assert.Contains(t, string(out), "to-stdout\n")
+	assert.Contains(t, string(out), "to-stderr\n")
 }
