@@ -144,8 +144,12 @@ func TestIntegrationCmdCPUQuota(t *testing.T) {
 	t.Logf("a busy loop got %.2f of a CPU without a quota, %.2f under CPUQuota=20%%",
 		free, limited)
 
-	assert.Greater(t, free, 0.4)
-	assert.InDelta(t, 0.2, limited, 0.06)
+	// Bounds loose enough for a busy machine: without a quota the loop
+	// must get clearly more than the quota, and with one no more than it
+	// (systemd's enforcement period is 100ms, so slightly more shows).
+	assert.Greater(t, free, 0.35)
+	assert.Less(t, limited, 0.26)
+	assert.Greater(t, limited, 0.1)
 }
 
 // busyShare runs a busy loop for two seconds in a unit and returns the share
