@@ -36,9 +36,11 @@ type Result struct {
 	Runtime time.Duration
 
 	// Usage is what the unit used over its run. Fields are nil where
-	// systemd does not count: MemoryPeak needs systemd 255 or later, IO
-	// counters need the io controller of cgroup v2, and MemoryCurrent and
-	// TasksCurrent are gone once the unit has stopped.
+	// systemd does not count: accounting is off for the unit, or the
+	// controller is missing (systemd 252 has no MemoryPeak, and newer
+	// versions count it on cgroup v2 only; IO counters need cgroup v2's io
+	// controller). MemoryCurrent and TasksCurrent are nil once the unit
+	// has stopped.
 	Usage unit.Accounting
 }
 
