@@ -195,3 +195,18 @@ func TestCmdStartErrors(t *testing.T) {
 	_, err := run.Connect(context.Background(), &manager.Options{Private: true})
 	assert.ErrorContains(t, err, "needs a bus connection")
 }
+
+// TestIntegrationCmdOutputLongStderr checks that Output keeps the start and
+// the end of a long standard error, and not all of it.
+func TestIntegrationCmdOutputLongStderr(t *testing.T) {
+	testbed.Require(t)
+
+	script := "echo first >&2; head -c 200000 /dev/zero | tr '\\0' x >&2; echo; echo last >&2; exit 1"
+	_, err := run.Command("sh", "-c", script).Output()
+	var ee *run.ExitError
+	require.ErrorAs(t, err, &ee)
+
+	assert.True(t, strings.HasPrefix(string(ee.Stderr), "first\n"), "%.20q", ee.Stderr)
+	assert.True(t, strings.HasSuffix(string(ee.Stderr), "last\n"))
+	assert.Less(t, len(ee.Stderr), 70<<10)
+}
