@@ -129,6 +129,10 @@ const (
 	TypeDBus    ServiceType = "dbus"    // once BusName= is taken
 	TypeNotify  ServiceType = "notify"  // once the service sends READY=1
 	TypeIdle    ServiceType = "idle"    // like simple, after other jobs
+
+	// TypeNotifyReload is notify, and reloads by sending SIGHUP and
+	// waiting for RELOADING=1 then READY=1. It needs systemd 253.
+	TypeNotifyReload ServiceType = "notify-reload"
 )
 
 // Type sets how systemd decides that the service has started (Type=).

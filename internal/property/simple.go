@@ -25,7 +25,10 @@ func init() {
 		"SendSIGKILL", "SendSIGHUP", "RemainAfterExit")
 
 	register(oneOf("control-group", "process", "mixed", "none"), "KillMode")
-	register(oneOf("simple", "exec", "forking", "oneshot", "dbus", "notify", "idle"), "Type")
+	// notify-reload needs systemd 253; an older manager refuses it itself
+	// when the unit is started.
+	register(oneOf("simple", "exec", "forking", "oneshot", "dbus", "notify", "notify-reload",
+		"idle"), "Type")
 	register(oneOf("no", "on-success", "on-failure", "on-abnormal", "on-watchdog",
 		"on-abort", "always"), "Restart")
 	register(boolOr("full", "strict"), "ProtectSystem")
