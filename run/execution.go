@@ -145,6 +145,12 @@ func Type(t ServiceType) Property {
 func RemainAfterExit(on bool) Property { return parseBool("RemainAfterExit", on) }
 
 // An Exec is a command run by one of the Exec*= properties.
+//
+// NB: Privileged, NoSetuid, Ambient and NoEnvExpand are sent, as systemd-run
+// sends them, in the ExecStartPreEx= family of properties. systemd 252 writes
+// those into the transient unit file but does not read them back, so after a
+// daemon-reload or daemon-reexec such commands silently disappear from the
+// unit. Plain commands (Argv, Path, IgnoreFailure) are not affected.
 type Exec struct {
 	// Argv is the command line, Argv[0] included.
 	Argv []string
