@@ -13,6 +13,7 @@ import (
 	"github.com/gostemd/gostemd/internal/bus"
 	"github.com/gostemd/gostemd/internal/property"
 	"github.com/gostemd/gostemd/run"
+	"github.com/gostemd/gostemd/unit"
 )
 
 // constructorCases are Properties made by the typed constructors, with the
@@ -121,7 +122,7 @@ var constructorCases = []struct {
 	{run.Limit(run.ResourceNOFILE, 1024, run.Infinity), "LimitNOFILE=1024:infinity",
 		limit("LimitNOFILE", 1024, maxU64)},
 	{run.Limit(run.ResourceCPU, 10, 20), "LimitCPU=10:20", limit("LimitCPU", 10, 20)},
-	{run.Type(run.TypeOneshot), "Type=oneshot", []wire{str("Type", "oneshot")}},
+	{run.Type(unit.ServiceOneshot), "Type=oneshot", []wire{str("Type", "oneshot")}},
 	{run.RemainAfterExit(true), "RemainAfterExit=true", []wire{boolean("RemainAfterExit", true)}},
 	{run.ExecStartPre(run.Exec{Argv: []string{"/bin/echo", "a b"}, IgnoreFailure: true}),
 		`ExecStartPre=-/bin/echo "a b"`, []wire{execs("ExecStartPre", bus.ExecStart{

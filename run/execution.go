@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gostemd/gostemd/internal/property"
+	"github.com/gostemd/gostemd/unit"
 )
 
 // Environment sets environment variables, each given as "KEY=value"
@@ -117,26 +118,9 @@ func Limit(r Resource, soft, hard uint64) Property {
 	return parse("Limit"+string(r), count(soft)+":"+count(hard))
 }
 
-// ServiceType is how systemd decides that a service has started.
-type ServiceType string
-
-// Values of Type=.
-const (
-	TypeSimple  ServiceType = "simple"  // at once (the default)
-	TypeExec    ServiceType = "exec"    // once the program is executed
-	TypeForking ServiceType = "forking" // once the started process exits
-	TypeOneshot ServiceType = "oneshot" // once the program exits
-	TypeDBus    ServiceType = "dbus"    // once BusName= is taken
-	TypeNotify  ServiceType = "notify"  // once the service sends READY=1
-	TypeIdle    ServiceType = "idle"    // like simple, after other jobs
-
-	// TypeNotifyReload is notify, and reloads by sending SIGHUP and
-	// waiting for RELOADING=1 then READY=1. It needs systemd 253.
-	TypeNotifyReload ServiceType = "notify-reload"
-)
-
-// Type sets how systemd decides that the service has started (Type=).
-func Type(t ServiceType) Property {
+// Type sets how systemd decides that the service has started (Type=), one
+// of unit's Service* types such as unit.ServiceOneshot.
+func Type(t unit.ServiceType) Property {
 	return parse("Type", string(t))
 }
 

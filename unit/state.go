@@ -106,6 +106,10 @@ const (
 	ServiceDBus    ServiceType = "dbus"
 	ServiceNotify  ServiceType = "notify"
 	ServiceIdle    ServiceType = "idle"
+
+	// ServiceNotifyReload is notify, and reloads by sending SIGHUP and
+	// waiting for RELOADING=1 then READY=1. It needs systemd 253.
+	ServiceNotifyReload ServiceType = "notify-reload"
 )
 
 func (t ServiceType) String() string { return string(t) }
