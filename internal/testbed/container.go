@@ -72,7 +72,7 @@ const bootTimeout = 60 * time.Second
 // with cgroup limits made real. The caller must Stop it; if the caller dies
 // instead, the watchdog removes it.
 func Boot(ctx context.Context, opts Options) (*Container, error) {
-	if err := canBoot(); err != nil {
+	if err := CanBoot(); err != nil {
 		return nil, err
 	}
 
@@ -93,8 +93,9 @@ func Boot(ctx context.Context, opts Options) (*Container, error) {
 	return c, nil
 }
 
-// canBoot reports why this machine cannot boot a container, or nil.
-func canBoot() error {
+// CanBoot reports why this machine cannot boot a container (not root, no
+// systemd-nspawn or nsenter), or nil when it can.
+func CanBoot() error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("booting a container needs root (running as uid %d)", os.Geteuid())
 	}
