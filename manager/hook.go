@@ -7,6 +7,10 @@ import (
 	"github.com/gostemd/gostemd/unit"
 )
 
+func init() {
+	client.OfManager = func(m any) *client.Client { return m.(*Manager).c }
+}
+
 // newUnit makes a unit handle through the constructor package unit
 // registers. An empty path makes a handle for calls by name, which reads
 // the path when it needs it.

@@ -15,6 +15,10 @@ func init() {
 	client.NewUnit = func(c *client.Client, name string, path dbus.ObjectPath) any {
 		return &Unit{c: c, name: name, path: path}
 	}
+	client.OfUnit = func(u any) (*client.Client, dbus.ObjectPath) {
+		h := u.(*Unit)
+		return h.c, h.path
+	}
 }
 
 // Unit is a handle on a unit that systemd has loaded, bound to the

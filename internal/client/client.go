@@ -41,3 +41,12 @@ func (c *Client) Close() error {
 // manager, which imports unit, uses it to hand out handles without unit
 // exporting a constructor that takes a Client. It returns a *unit.Unit.
 var NewUnit func(c *Client, name string, path dbus.ObjectPath) any
+
+// OfManager returns the Client of a *manager.Manager. Package manager sets it
+// when it is initialised, so that packages built on top of manager (run and
+// watch) can use a Manager's connection without manager exporting it.
+var OfManager func(m any) *Client
+
+// OfUnit returns the Client of a *unit.Unit, and its object path if the
+// handle knows it. Package unit sets it when it is initialised.
+var OfUnit func(u any) (*Client, dbus.ObjectPath)
