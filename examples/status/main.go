@@ -1,16 +1,13 @@
 // Command status prints what a systemd manager says about itself and its
-// units, then starts a unit and reports the job's result from the manager's
-// JobRemoved signal, without polling.
+// units, then starts a unit and reports the job's result, which comes from
+// the manager's JobRemoved signal rather than from polling.
 //
-// It is the program `make demo` runs. Run it as root against the host's
+// It is the first stop of `make demo`. Run it as root against the host's
 // systemd, or through the launcher that boots a throwaway one when the host
 // has none:
 //
 //	go build -o bin/ ./examples/status ./internal/cmd/withsystemd
 //	./bin/withsystemd ./bin/status
-//
-// Until the public manager package exists, it speaks to systemd through the
-// module's internal D-Bus layer.
 package main
 
 import (
@@ -19,12 +16,10 @@ import (
 	"io"
 	"os"
 	"sort"
-	"strings"
 	"time"
 
-	"github.com/godbus/dbus/v5"
-
-	"github.com/gostemd/gostemd/internal/bus"
+	"github.com/gostemd/gostemd/manager"
+	"github.com/gostemd/gostemd/unit"
 )
 
 func main() {
@@ -37,56 +32,51 @@ func main() {
 	}
 }
 
-// managerFacts are the Manager properties the demo shows, decoded into Go
-// types in one GetAll round trip.
-type managerFacts struct {
-	Version        string `dbus:"Version"`
-	SystemState    string `dbus:"SystemState"`
-	Virtualization string `dbus:"Virtualization"`
-	NNames         uint32 `dbus:"NNames"`
-	NFailedUnits   uint32 `dbus:"NFailedUnits"`
-	NJobs          uint32 `dbus:"NJobs"`
-}
-
 // demoUnit is a oneshot unit every Debian systemd ships; starting it is
 // harmless (it cleans old files from temporary directories).
 const demoUnit = "systemd-tmpfiles-clean.service"
 
 func run(ctx context.Context, w io.Writer) error {
-	conn, err := bus.Dial(ctx, nil)
+	// nil options: the system manager when run as root.
+	m, err := manager.Connect(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("connect to the system bus: %w", err)
+		return fmt.Errorf("connect to systemd: %w", err)
 	}
-	defer conn.Close()
+	defer m.Close()
 
-	if err := printManager(ctx, w, conn); err != nil {
+	if err := printManager(ctx, w, m); err != nil {
 		return err
 	}
-	if err := printServices(ctx, w, conn); err != nil {
+	if err := printServices(ctx, w, m); err != nil {
 		return err
 	}
-	return startAndWatch(ctx, w, conn, demoUnit)
+	return startAndWait(ctx, w, m, demoUnit)
 }
 
-func printManager(ctx context.Context, w io.Writer, conn *bus.Conn) error {
-	var m managerFacts
-	if _, err := conn.ReadProperties(ctx, bus.ManagerPath, bus.ManagerInterface, &m); err != nil {
+// printManager reads the manager's properties, all in one round trip, already
+// decoded into Go types.
+func printManager(ctx context.Context, w io.Writer, m *manager.Manager) error {
+	p, err := m.Properties(ctx)
+	if err != nil {
 		return fmt.Errorf("read manager properties: %w", err)
 	}
 
-	virt := m.Virtualization
+	virt := p.Virtualization
 	if virt == "" {
 		virt = "none"
 	}
-	fmt.Fprintf(w, "systemd %s, system state %s, virtualization %s\n", m.Version, m.SystemState, virt)
-	fmt.Fprintf(w, "%d unit names loaded, %d failed, %d jobs queued\n\n", m.NNames, m.NFailedUnits, m.NJobs)
+	fmt.Fprintf(w, "systemd %s, system state %s, virtualization %s\n", p.Version, p.SystemState, virt)
+	fmt.Fprintf(w, "%d unit names loaded, %d failed, %d jobs queued\n\n", p.NNames, p.NFailedUnits, p.NJobs)
 	return nil
 }
 
-func printServices(ctx context.Context, w io.Writer, conn *bus.Conn) error {
-	var units []bus.UnitStatus
-	err := conn.Query(ctx, bus.ManagerPath, bus.ManagerInterface, "ListUnitsByPatterns",
-		[]string{"active", "failed"}, []string{"*.service"}).Store(&units)
+// printServices lists the services that run or have failed, as
+// systemctl list-units --state=active,failed '*.service' does.
+func printServices(ctx context.Context, w io.Writer, m *manager.Manager) error {
+	units, err := m.ListUnits(ctx, &manager.ListOptions{
+		States:   []string{"active", "failed"},
+		Patterns: []string{"*.service"},
+	})
 	if err != nil {
 		return fmt.Errorf("list units: %w", err)
 	}
@@ -100,46 +90,21 @@ func printServices(ctx context.Context, w io.Writer, conn *bus.Conn) error {
 	return nil
 }
 
-// startAndWatch subscribes to JobRemoved before starting the unit, so even a
-// job that finishes at once cannot be missed, then waits for its signal.
-func startAndWatch(ctx context.Context, w io.Writer, conn *bus.Conn, name string) error {
-	sub, err := conn.Subscribe(ctx, bus.Match{
-		Interface: bus.ManagerInterface, Member: "JobRemoved", ManagerSubscribe: true,
-	})
-	if err != nil {
-		return fmt.Errorf("watch jobs: %w", err)
-	}
-	defer sub.Close()
-
-	var job dbus.ObjectPath
+// startAndWait starts a unit and waits for its job to end. The Manager
+// listens for JobRemoved before it asks for the job, so even a job that ends
+// at once cannot be missed.
+func startAndWait(ctx context.Context, w io.Writer, m *manager.Manager, name string) error {
 	start := time.Now()
-	err = conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, "StartUnit", name, "replace").Store(&job)
+	job, err := m.StartUnit(ctx, name, unit.ModeReplace)
 	if err != nil {
 		return fmt.Errorf("start unit %s: %w", name, err)
 	}
-	fmt.Fprintf(w, "started %s: job %s\n", name, job)
+	// The job's D-Bus object path, as systemctl and busctl show it.
+	fmt.Fprintf(w, "started %s: job /org/freedesktop/systemd1/job/%d\n", name, job.ID())
 
-	result, err := waitJob(ctx, sub, job)
-	if err != nil {
+	if err := job.Wait(ctx); err != nil {
 		return fmt.Errorf("wait for job of %s: %w", name, err)
 	}
-	fmt.Fprintf(w, "job finished: %s (signalled after %v)\n", result, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(w, "job finished: %s (signalled after %v)\n", job.Result(), time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-func waitJob(ctx context.Context, sub *bus.Subscription, job dbus.ObjectPath) (string, error) {
-	for {
-		select {
-		case ev := <-sub.Events():
-			if ev.Signal == nil {
-				continue
-			}
-			removed, err := bus.ParseJobRemoved(ev.Signal)
-			if err == nil && removed.Job == job {
-				return strings.TrimSpace(removed.Result), nil
-			}
-		case <-ctx.Done():
-			return "", ctx.Err()
-		}
-	}
 }
