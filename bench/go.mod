@@ -4,9 +4,11 @@ go 1.26.0
 
 require github.com/gostemd/gostemd v0.0.0
 
+require github.com/godbus/dbus/v5 v5.2.4 // indirect
+
 require (
 	github.com/coreos/go-systemd/v22 v22.7.0
-	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/sys v0.50.0
 )
 
 replace github.com/gostemd/gostemd => ../
