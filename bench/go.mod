@@ -4,7 +4,7 @@ go 1.26.0
 
 require github.com/gostemd/gostemd v0.0.0
 
-require github.com/godbus/dbus/v5 v5.2.4 // indirect
+require github.com/godbus/dbus/v5 v5.2.4
 
 require (
 	github.com/coreos/go-systemd/v22 v22.7.0
