@@ -7,4 +7,5 @@ import "github.com/gostemd/gostemd/internal/testbed"
 // alone, and benchmarks that need descriptors the Go runtime would hold.
 var helpers = []testbed.Helper{
 	{Name: "activation", Run: activationHelper},
+	{Name: "watch-go-systemd", Run: watchGoSystemd},
 }
