@@ -8,4 +8,5 @@ import "github.com/gostemd/gostemd/internal/testbed"
 var helpers = []testbed.Helper{
 	{Name: "activation", Run: activationHelper},
 	{Name: "watch-go-systemd", Run: watchGoSystemd},
+	{Name: "concurrent-gostemd", Run: concurrentGostemd},
 }
