@@ -1,0 +1,59 @@
+// Package watch follows systemd units as they change, driven by systemd's
+// own signals: no polling, and nothing to do while nothing happens.
+//
+// A Watcher covers some units (Units) or every unit (All). Its Events
+// stream says when a unit's state changed (Changed, with the fields that
+// did), when systemd loaded or unloaded a unit (Added, Removed), and when
+// a job for a unit was queued or ended (JobStarted, JobFinished, with a
+// typed result). Each event carries Go types: the unit's name and a State
+// with its ActiveState, SubState, LoadState, Result, MainPID, StatusText,
+// exit status and so on.
+//
+//	w, err := watch.Units(ctx, m, "web.service", "db.service")
+//	...
+//	defer w.Close()
+//	for e := range w.Events() {
+//		switch e := e.(type) {
+//		case watch.Resync:
+//			// the state of the units, first when the watch starts
+//		case watch.Changed:
+//			fmt.Println(e.Unit, e.State.ActiveState, e.Fields)
+//		}
+//	}
+//
+// Until, UntilActive and UntilStopped wait for a unit's state. They watch
+// before they read the unit's state, so they cannot miss a change that
+// happens in between.
+//
+// # Order and gaps
+//
+// Events about a unit arrive in the order systemd sent them. A Watcher
+// never makes systemd, the connection or other readers wait: it holds up to
+// Options.Buffer events for its reader. When the reader falls further
+// behind, the Watcher drops events until the reader is back, and then sends
+// a Resync (Reason FellBehind) with the current state of every unit whose
+// events it dropped. Events follow again in order from there. So a reader
+// either sees every change, or is told that it missed some and what the
+// state is now.
+//
+// When the connection to systemd is lost and set up again, or systemd
+// reexecutes (daemon-reexec), signals may have been lost: the Watcher reads
+// the state of its units again and sends a Resync (Reconnected or
+// Reexecuted) before further events. A daemon-reload makes systemd unload
+// and load again every unit; the Watcher reports only the units that
+// really came or went, and changes of LoadState.
+//
+// # Cost
+//
+// A Watcher costs one match rule on the bus (dbus-daemon allows 512 per
+// connection by default) and one goroutine, whatever the number of units:
+// it takes every signal systemd sends under /org/freedesktop/systemd1 and
+// keeps those about its units. It reads the units' state when it starts,
+// after a reconnect, and when a unit is loaded; otherwise it only listens.
+// systemd sends unit signals only to subscribed clients, so a Watcher keeps
+// the connection subscribed (Manager.Subscribe) while it runs.
+//
+// # Compatibility
+//
+// Tested against systemd 252 and 257.
+package watch

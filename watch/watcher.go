@@ -1,0 +1,311 @@
+package watch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/godbus/dbus/v5"
+
+	"github.com/gostemd/gostemd"
+	"github.com/gostemd/gostemd/internal/bus"
+	"github.com/gostemd/gostemd/internal/client"
+	"github.com/gostemd/gostemd/manager"
+)
+
+// DefaultBuffer is how many events a Watcher holds for its reader unless
+// Options.Buffer says otherwise.
+const DefaultBuffer = 512
+
+// Options configure Open. A nil *Options, like the zero value, watches
+// every unit with the default buffer.
+type Options struct {
+	// Units names the units to watch. Empty, the default, watches every
+	// unit systemd loads.
+	Units []string
+
+	// Buffer is how many events may wait for the reader. When they do not
+	// fit, the Watcher drops the events that follow and, once the reader
+	// catches up, sends a Resync with the state of the units concerned.
+	// Zero means DefaultBuffer.
+	Buffer int
+}
+
+// Watcher is a stream of events about units, in the order systemd sent
+// them. It must be closed. It is safe for concurrent use, but Events has
+// one stream: each event goes to one reader.
+type Watcher struct {
+	conn   *bus.Conn
+	sub    *bus.Subscription
+	events chan Event
+
+	// ctx bounds the calls run makes; Close cancels it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{} // closed when run returns
+	once   sync.Once
+	err    error // why the stream ended; set before done is closed
+
+	// The fields below belong to the goroutine running run.
+	table
+	reload *reloadState
+	lag    *lag
+}
+
+// Units watches the named units. The first event is a Resync with Reason
+// Initial holding their state. Units that systemd has not loaded are
+// watched too: they appear with an empty LoadState, and an Added event
+// follows when they are loaded.
+//
+// The watch costs one match rule on the bus and one goroutine, however
+// many units it covers. ctx bounds the setup only; Close ends the watch.
+func Units(ctx context.Context, m *manager.Manager, names ...string) (*Watcher, error) {
+	if len(names) == 0 {
+		return nil, errors.New("watch units: no unit named")
+	}
+	return Open(ctx, m, &Options{Units: names})
+}
+
+// All watches every unit systemd loads. The first event is a Resync with
+// Reason Initial holding the state of every loaded unit.
+func All(ctx context.Context, m *manager.Manager) (*Watcher, error) {
+	return Open(ctx, m, nil)
+}
+
+// Open starts a watch as opts say. It subscribes to systemd's signals
+// before it reads the state of the units, so no change is missed in
+// between. ctx bounds the setup only; the caller must Close the Watcher.
+func Open(ctx context.Context, m *manager.Manager, opts *Options) (*Watcher, error) {
+	w, err := open(ctx, client.OfManager(m).Conn, opts)
+	if err != nil {
+		return nil, fmt.Errorf("watch units: %w", err)
+	}
+	return w, nil
+}
+
+func open(ctx context.Context, conn *bus.Conn, opts *Options) (*Watcher, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Buffer <= 0 {
+		o.Buffer = DefaultBuffer
+	}
+
+	w := newWatcher(conn, o)
+	if err := w.start(ctx); err != nil {
+		w.cancel()
+		return nil, err
+	}
+
+	go w.run()
+	return w, nil
+}
+
+func newWatcher(conn *bus.Conn, o Options) *Watcher {
+	wctx, cancel := context.WithCancel(context.Background())
+	return &Watcher{
+		conn:   conn,
+		events: make(chan Event, o.Buffer),
+		ctx:    wctx,
+		cancel: cancel,
+		done:   make(chan struct{}),
+		table:  newTable(o.Units),
+	}
+}
+
+// start subscribes, then reads the state of the watched units and queues
+// the Initial Resync.
+func (w *Watcher) start(ctx context.Context) error {
+	sub, err := w.conn.Subscribe(ctx, bus.Match{
+		PathNamespace:    bus.ManagerPath,
+		ManagerSubscribe: true,
+	})
+	if err != nil {
+		return err
+	}
+	w.sub = sub
+
+	// Reads honour both ctx and Close, which cannot come yet.
+	stop := context.AfterFunc(ctx, w.cancel)
+	defer stop()
+
+	reads, err := readUnits(w.ctx, w.conn, w.names())
+	if err != nil {
+		sub.Close()
+		return contextOr(ctx, err)
+	}
+
+	w.replace(reads)
+	w.events <- Resync{Reason: Initial, States: w.states()}
+	return nil
+}
+
+// contextOr returns ctx's error when ctx has ended, else err.
+func contextOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// Events returns the stream. It is closed after Close, or when the watch
+// cannot go on (see Err).
+func (w *Watcher) Events() <-chan Event {
+	return w.events
+}
+
+// Err tells why Events was closed: nil after Close, gostemd.ErrClosed when
+// the Manager was closed, or the error of a read that failed after a
+// reconnect. It is nil while the stream runs.
+func (w *Watcher) Err() error {
+	select {
+	case <-w.done:
+		return w.err
+	default:
+		return nil
+	}
+}
+
+// Close ends the watch and waits for its goroutine. Events is closed;
+// events not read yet are dropped.
+func (w *Watcher) Close() error {
+	w.once.Do(func() {
+		w.cancel()
+		<-w.done
+		w.sub.Close()
+	})
+	return nil
+}
+
+// run handles systemd's signals and hands events to the reader until
+// Close or the end of the connection.
+func (w *Watcher) run() {
+	defer close(w.done)
+	defer close(w.events)
+
+	for {
+		var (
+			out  chan<- Event
+			next Event
+		)
+		if w.lag != nil {
+			out, next = w.events, w.lag.resync(&w.table)
+		}
+
+		select {
+		case <-w.ctx.Done():
+			return
+		case out <- next:
+			w.lag = nil
+		case e, ok := <-w.sub.Events():
+			if !ok {
+				w.err = fmt.Errorf("watch units: %w", gostemd.ErrClosed)
+				return
+			}
+			if err := w.handle(e); err != nil {
+				w.err = w.endError(err)
+				return
+			}
+		}
+	}
+}
+
+// endError is the error that ends the stream, nil if Close ended it.
+func (w *Watcher) endError(err error) error {
+	if w.ctx.Err() != nil {
+		return nil
+	}
+	return fmt.Errorf("watch units: %w", err)
+}
+
+// emit hands an event about one unit to the reader without waiting. When
+// the buffer is full the Watcher falls behind: this event and those after
+// it are dropped until the reader takes a Resync for their units.
+func (w *Watcher) emit(e Event, unit string) {
+	if w.lag != nil {
+		w.lag.add(unit)
+		return
+	}
+
+	select {
+	case w.events <- e:
+	default:
+		w.lag = newLag(FellBehind)
+		w.lag.add(unit)
+	}
+}
+
+// emitResync hands a Resync of every watched unit to the reader, or makes
+// the pending one cover every unit.
+func (w *Watcher) emitResync(reason Reason) {
+	if w.lag == nil {
+		select {
+		case w.events <- Resync{Reason: reason, States: w.states()}:
+			return
+		default:
+			w.lag = newLag(reason)
+		}
+	}
+	w.lag.reason = reason
+	w.lag.all = true
+	w.lag.dirty = true
+}
+
+// handle turns one item of the subscription into events.
+func (w *Watcher) handle(e bus.Event) error {
+	if e.Reset != bus.NoReset {
+		return w.resync(e.Reset)
+	}
+
+	sig := e.Signal
+	switch sig.Name {
+	case propertiesChanged:
+		w.propertiesChanged(sig)
+	case unitNew:
+		return w.unitNew(sig)
+	case unitRemoved:
+		w.unitRemoved(sig)
+	case jobNew:
+		w.jobNew(sig)
+	case jobRemoved:
+		w.jobRemoved(sig)
+	case reloading:
+		return w.reloading(sig)
+	}
+	return nil
+}
+
+// Full names of the signals a Watcher handles.
+const (
+	propertiesChanged = bus.PropertiesInterface + "." + bus.PropertiesChanged
+	unitNew           = bus.ManagerInterface + "." + bus.UnitNew
+	unitRemoved       = bus.ManagerInterface + "." + bus.UnitRemoved
+	jobNew            = bus.ManagerInterface + "." + bus.JobNew
+	jobRemoved        = bus.ManagerInterface + "." + bus.JobRemoved
+	reloading         = bus.ManagerInterface + "." + bus.Reloading
+)
+
+// resync reads every watched unit again after signals may have been lost.
+func (w *Watcher) resync(reset bus.ResetReason) error {
+	reads, err := readUnits(w.ctx, w.conn, w.names())
+	if err != nil {
+		return err
+	}
+
+	w.reload = nil
+	w.replace(reads)
+
+	reason := Reconnected
+	if reset == bus.OwnerChanged {
+		reason = Reexecuted
+	}
+	w.emitResync(reason)
+	return nil
+}
+
+// stale tells whether a signal about t was sent before t's state was read.
+func stale(t *tracked, sig *dbus.Signal) bool {
+	return sig.Sequence < t.since
+}
