@@ -48,11 +48,13 @@ test: deps check
 	done
 	@scripts/test-summary .cache/test.log $(foreach s,$(MATRIX),.cache/test-$(s).log)
 
-## demo: the main demo against real systemd.
+## demo: a guided tour of the examples against real systemd (examples/tour),
+## which the launcher boots in a throwaway container when the host has none.
+## Fails if any example fails.
 demo: deps
 	@mkdir -p bin
 	$(GO) build -o bin/ ./internal/cmd/withsystemd ./examples/...
-	./bin/withsystemd ./bin/status
+	./bin/withsystemd ./bin/tour
 
 ## bench: micro-benchmarks, gostemd beside the libraries users would pick
 ## instead (in the bench module, so those never enter gostemd's go.mod).
