@@ -67,9 +67,6 @@ func main() {
 const (
 	unitName = "gostemd-notify-demo.service"
 	unitDir  = "/run/systemd/system"
-
-	// watchdog is the unit's WatchdogSec=. The service pings at half of it.
-	watchdog = 3 * time.Second
 )
 
 // unitFile is the service's unit. install puts the command line of the
@@ -80,16 +77,16 @@ Description=Type=notify service of the gostemd notify example
 [Service]
 Type=notify
 ExecStart=@SERVICE@
-WatchdogSec=3s
-# The watchdog kills with SIGABRT, on which the Go runtime prints every
-# goroutine to the journal; no core file is needed on top.
+WatchdogSec=4s
+# No core file from the watchdog's SIGABRT: Go logs its goroutines anyway.
 LimitCORE=0
 `
 
-// The service's status lines, in the order it sends them.
+// The service's status lines, in the order it sends them. It pings at half
+// the WatchdogSec= of unitFile.
 const (
 	statusSettingUp = "setting up (send SIGUSR1 to finish)"
-	statusReady     = "ready; pinging the watchdog every 1.5s"
+	statusReady     = "ready; pinging the watchdog every 2s"
 	statusStuck     = "stuck on purpose: no more watchdog pings"
 )
 
@@ -127,7 +124,14 @@ func install(ctx context.Context, w io.Writer, m *manager.Manager, service []str
 		os.Remove(path)
 		return fmt.Errorf("reload systemd: %w", err)
 	}
-	fmt.Fprintf(w, "wrote %s (Type=notify, WatchdogSec=%v) and reloaded systemd\n\n", path, watchdog)
+	fmt.Fprintf(w, "wrote %s and reloaded systemd:\n", path)
+	for _, line := range strings.Split(strings.TrimSpace(content), "\n") {
+		if line != "" {
+			line = "    " + line
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintln(w)
 	return nil
 }
 

@@ -37,18 +37,19 @@ func TestNotifyReadyStatusWatchdog(t *testing.T) {
 	require.True(t, ok, "SIGUSR2 never sent")
 
 	// Before READY=1: activating, with the start job pending.
+	assert.Contains(t, setup, "    Type=notify\n    ExecStart="+execLine(testbed.HelperCommand("service"))+"\n    WatchdogSec=4s\n")
 	assert.Contains(t, setup, `status: "setting up (send SIGUSR1 to finish)"`)
 	assert.Regexp(t, `unit: +activating \(start\), main PID \d+; start job still waiting for READY=1`, setup)
 
 	// After it: the job is done and the unit active, with a new status.
 	assert.Contains(t, ready, "start job: done\n")
 	assert.Regexp(t, `unit: +active \(running\), main PID \d+\n`, ready)
-	assert.Contains(t, ready, `status: "ready; pinging the watchdog every 1.5s"`)
-	assert.Contains(t, ready, "systemd expects a watchdog ping every 3s\n")
+	assert.Contains(t, ready, `status: "ready; pinging the watchdog every 2s"`)
+	assert.Contains(t, ready, "systemd expects a watchdog ping every 4s\n")
 
 	// Without pings: killed by the watchdog.
 	assert.Contains(t, killed, `status: "stuck on purpose: no more watchdog pings"`)
-	assert.Contains(t, killed, "no ping for 3s, so systemd killed it:")
+	assert.Contains(t, killed, "no ping for 4s, so systemd killed it:")
 	assert.Regexp(t, `unit: +failed \(failed\), result watchdog\n`, killed)
 	assert.Regexp(t, `main process \d+: (exited with status|killed by|dumped by) `, killed)
 
