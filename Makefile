@@ -56,10 +56,15 @@ demo: deps
 	$(GO) build -o bin/ ./internal/cmd/withsystemd ./examples/...
 	./bin/withsystemd ./bin/tour
 
-## bench: micro-benchmarks, gostemd beside the libraries users would pick
-## instead (in the bench module, so those never enter gostemd's go.mod).
-bench:
-	cd bench && $(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+## bench: gostemd beside go-systemd, systemd-run, systemctl and a raw godbus
+## floor, all in one throwaway systemd; prints the table and writes it to
+## bench/RESULTS.md (raw output in bench/RESULTS.log). The bench module has
+## its own go.mod, so the compared libraries never enter gostemd's.
+BENCH_COUNT ?= 5
+BENCH_TIME ?= 1s
+bench: deps
+	cd bench && $(GO) run ./cmd/benchall -o RESULTS.md -raw RESULTS.log \
+		-count $(BENCH_COUNT) -benchtime $(BENCH_TIME)
 
 clean:
 	rm -rf bin .cache

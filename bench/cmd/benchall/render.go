@@ -1,0 +1,360 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// A line of the table: one client's figure in one measurement, and its
+// ratio to the measurement's baseline, taken in the same run.
+type line struct {
+	row, measure, client, result, ratio string
+}
+
+// report builds the table and the list of targets from the results.
+type report struct {
+	r       results
+	lines   []line
+	targets [][3]string
+}
+
+const notMeasured = "**not measured**"
+
+func render(m *machine, r results) string {
+	rep := &report{r: r}
+	rep.runToExit()
+	rep.properties()
+	rep.watch()
+	rep.concurrent()
+	rep.micro()
+	rep.evaluateTargets()
+
+	var b strings.Builder
+	writeMachine(&b, m)
+	b.WriteString("\n## Results\n\n")
+	b.WriteString("Every figure comes from the one run described above. Ratios are to the\n")
+	b.WriteString("baseline of the same measurement, marked *baseline*; lower is better.\n\n")
+	b.WriteString("| # | measurement | client | result | × baseline |\n|---|---|---|---|---|\n")
+	for _, l := range rep.lines {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", l.row, l.measure, l.client, l.result, l.ratio)
+	}
+	b.WriteString("\n## Targets\n\n| target | measured | met |\n|---|---|---|\n")
+	for _, t := range rep.targets {
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", t[0], t[1], t[2])
+	}
+	b.WriteString(notes)
+	return b.String()
+}
+
+func writeMachine(b *strings.Builder, m *machine) {
+	fmt.Fprintf(b, "# gostemd benchmarks\n\nWritten by `make bench` on %s.\n\n", m.Date)
+	fmt.Fprintf(b, "| | |\n|---|---|\n")
+	for _, kv := range [][2]string{
+		{"CPU", fmt.Sprintf("%s, %d cores", m.CPU, m.Cores)},
+		{"kernel", m.Kernel},
+		{"systemd", m.Systemd + " (throwaway container booted by the test bed; the benchmarks run inside it)"},
+		{"dbus", m.DBus},
+		{"Go", m.Go},
+		{"compared libraries", m.Libraries},
+		{"gostemd", m.Gostemd},
+		{"settings", m.Settings},
+	} {
+		fmt.Fprintf(b, "| %s | %s |\n", kv[0], kv[1])
+	}
+}
+
+func (rep *report) add(l line) { rep.lines = append(rep.lines, l) }
+
+func (rep *report) target(what, measured string, met bool, ok bool) {
+	verdict := "no"
+	switch {
+	case !ok:
+		verdict, measured = notMeasured, notMeasured
+	case met:
+		verdict = "yes"
+	}
+	rep.targets = append(rep.targets, [3]string{what, measured, verdict})
+}
+
+// ratio formats value/base, or says why there is none.
+func ratio(value, base float64, vok, bok bool) string {
+	switch {
+	case !vok || !bok:
+		return "–"
+	case base == 0 && value == 0:
+		return "1.00× (both 0)"
+	case base == 0:
+		return "∞ (baseline 0)"
+	}
+	return fmt.Sprintf("%.2f×", value/base)
+}
+
+func duration(ns float64) string {
+	switch {
+	case ns >= 1e9:
+		return fmt.Sprintf("%.2f s", ns/1e9)
+	case ns >= 1e6:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	case ns >= 1e3:
+		return fmt.Sprintf("%.2f µs", ns/1e3)
+	}
+	return fmt.Sprintf("%.0f ns", ns)
+}
+
+func millis(ms float64) string {
+	if ms < 1 && ms > 0 {
+		return fmt.Sprintf("%.3f ms", ms)
+	}
+	return fmt.Sprintf("%.1f ms", ms)
+}
+
+// entry names one client of a measurement: its benchmark and its label.
+type entry struct{ bench, label string }
+
+// timed adds one line per entry for a per-operation measurement in ns/op;
+// the first entry is the baseline.
+func (rep *report) timed(row, measure string, entries []entry, extra func(string) string) {
+	base, bok := rep.r.median(entries[0].bench, "ns/op")
+	for i, e := range entries {
+		v, ok := rep.r.median(e.bench, "ns/op")
+		l := line{row: row, measure: measure, client: e.label, result: notMeasured, ratio: "–"}
+		if ok {
+			l.result = duration(v) + extra(e.bench)
+			l.ratio = ratio(v, base, ok, bok)
+		}
+		if i == 0 {
+			l.ratio = "*baseline*"
+		}
+		rep.add(l)
+	}
+}
+
+func noExtra(string) string { return "" }
+
+func (rep *report) allocs(bench string) string {
+	a, ok := rep.r.median(bench, "allocs/op")
+	by, _ := rep.r.median(bench, "B/op")
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("; %.0f allocs, %.0f B", a, by)
+}
+
+const (
+	floorBench      = "RunToExit/raw-godbus-floor"
+	sharedBench     = "RunToExit/gostemd/run-shared-Conn"
+	ownBench        = "RunToExit/gostemd/run-own-conn"
+	gsdRunBench     = "RunToExit/go-systemd"
+	systemdRunBench = "RunToExit/systemd-run--wait"
+
+	propsHeld  = "Properties/gostemd/Properties+Service"
+	propsLoad  = "Properties/gostemd/LoadUnit+Properties+Service"
+	propsGSD   = "Properties/go-systemd/GetUnitProperties+GetUnitTypeProperties"
+	propsShow  = "Properties/systemctl-show"
+	watchNone  = "no-watcher"
+	watchGSD   = "go-systemd/SubscriptionSet"
+	watchOurs  = "gostemd/watch.Units"
+	concOurs   = "Concurrent200/gostemd/run-shared-Conn"
+	concSDRun  = "Concurrent200/systemd-run--wait"
+	notifyGSD  = "Notify/go-systemd/SdNotify"
+	filesGSD   = "Activation/Files/go-systemd/Files"
+	filesOurs  = "Activation/Files/gostemd/Adopt"
+	listenGSD  = "Activation/Listeners/go-systemd/ListenersWithNames"
+	listenOurs = "Activation/Listeners/gostemd/Adopt+Listener"
+)
+
+func (rep *report) runToExit() {
+	rep.timed("1", "run-to-exit latency of `true` as a transient service", []entry{
+		{floorBench, "raw godbus floor: Subscribe once, then StartTransientUnit and signals only"},
+		{sharedBench, "gostemd `run`, shared Conn"},
+		{ownBench, "gostemd `run`, connection per Cmd"},
+		{gsdRunBench, "go-systemd: StartTransientUnit + job channel + PropertiesChanged, subscribed before start"},
+		{systemdRunBench, "`systemd-run --wait --quiet true`"},
+	}, noExtra)
+}
+
+func (rep *report) properties() {
+	rep.timed("2", "read all properties of a service (Unit + Service interfaces)", []entry{
+		{propsGSD, "go-systemd GetUnitProperties + GetUnitTypeProperties (maps)"},
+		{propsHeld, "gostemd typed structs: Unit.Properties + Unit.Service on a held *unit.Unit"},
+		{propsLoad, "gostemd typed structs from the name: LoadUnit + Properties + Service"},
+		{propsShow, "`systemctl show` (a process per read)"},
+	}, rep.allocs)
+}
+
+func (rep *report) watch() {
+	for _, sc := range []struct{ key, label string }{
+		{"idle", "watch 200 units for 10 s, nothing happening"},
+		{"one-change-per-100ms", "watch 200 units for 10 s, one changing state every 100 ms"},
+	} {
+		bench := func(client string) string { return "Watch200/" + sc.key + "/" + client }
+		rep.watchClients(sc.label, bench)
+		rep.watchSystemd(sc.label, bench)
+	}
+}
+
+func (rep *report) watchClients(label string, bench func(string) string) {
+	base, bok := rep.r.median(bench(watchGSD), "client-cpu-ms")
+	for _, c := range []entry{{watchGSD, "go-systemd SubscriptionSet"}, {watchOurs, "gostemd watch.Units"}} {
+		v, ok := rep.r.median(bench(c.bench), "client-cpu-ms")
+		l := line{row: "3", measure: label + ": client CPU (own process)", client: c.label, result: notMeasured, ratio: "–"}
+		if ok {
+			ev, _ := rep.r.median(bench(c.bench), "events")
+			ch, _ := rep.r.median(bench(c.bench), "state-changes")
+			l.result = fmt.Sprintf("%s (%.0f events seen; %.0f state changes made)", millis(v), ev, ch)
+			l.ratio = ratio(v, base, ok, bok)
+		}
+		if c.bench == watchGSD {
+			l.ratio = "*baseline*"
+		}
+		rep.add(l)
+	}
+}
+
+func (rep *report) watchSystemd(label string, bench func(string) string) {
+	base, bok := rep.r.median(bench(watchNone), "systemd-cpu-ms")
+	for _, c := range []entry{
+		{watchNone, "no watcher"}, {watchGSD, "go-systemd SubscriptionSet"}, {watchOurs, "gostemd watch.Units"},
+	} {
+		v, ok := rep.r.median(bench(c.bench), "systemd-cpu-ms")
+		l := line{row: "3", measure: label + ": systemd (PID 1) CPU", client: c.label, result: notMeasured, ratio: "–"}
+		if ok {
+			d, _ := rep.r.median(bench(c.bench), "dbus-cpu-ms")
+			l.result = fmt.Sprintf("%s (dbus-daemon %s)", millis(v), millis(d))
+			l.ratio = ratio(v, base, ok, bok)
+		}
+		if c.bench == watchNone {
+			l.ratio = "*baseline*"
+		}
+		rep.add(l)
+	}
+}
+
+func (rep *report) concurrent() {
+	const measure = "200 transient `true` services started at once, all waited for"
+	base, bok := rep.r.median(concSDRun, "wall-ms")
+	for _, c := range []entry{{concSDRun, "200 × `systemd-run --wait --quiet true`"}, {concOurs, "gostemd `run`, one shared Conn"}} {
+		v, ok := rep.r.median(c.bench, "wall-ms")
+		l := line{row: "4", measure: measure + ": wall time", client: c.label, result: notMeasured, ratio: "–"}
+		if ok {
+			cpu, _ := rep.r.median(c.bench, "client-cpu-ms")
+			l.result = fmt.Sprintf("%s (client CPU %s)", millis(v), millis(cpu))
+			l.ratio = ratio(v, base, ok, bok)
+		}
+		if c.bench == concSDRun {
+			l.ratio = "*baseline*"
+		}
+		rep.add(l)
+	}
+
+	sum, sok := rep.r.median(concSDRun, "sum-peak-rss-MB")
+	peak, _ := rep.r.median(concSDRun, "max-peak-rss-MB")
+	ours, ook := rep.r.median(concOurs, "peak-rss-MB")
+	mem := measure + ": memory (peak RSS)"
+	l := line{row: "4", measure: mem, client: "200 × `systemd-run`", result: notMeasured, ratio: "*baseline*"}
+	if sok {
+		l.result = fmt.Sprintf("sum of the 200 peak RSS: %.1f MB (largest one: %.1f MB)", sum, peak)
+	}
+	rep.add(l)
+	l = line{row: "4", measure: mem, client: "gostemd `run`, one shared Conn", result: notMeasured, ratio: "–"}
+	if ook {
+		l.result = fmt.Sprintf("peak RSS of the client process: %.1f MB", ours)
+		l.ratio = ratio(ours, sum, ook, sok) + " of the sum"
+	}
+	rep.add(l)
+}
+
+func (rep *report) micro() {
+	rep.timed("5", "sdnotify: STATUS= + WATCHDOG=1 in one datagram", []entry{
+		{notifyGSD, "go-systemd daemon.SdNotify (socket per call)"},
+		{"Notify/gostemd/Notifier", "gostemd sdnotify.Notifier (socket kept)"},
+		{"Notify/gostemd/Notify", "gostemd sdnotify.Notify (socket per call)"},
+	}, rep.allocs)
+	rep.timed("5", "activation: adopt 2 inherited fds as files (incl. 2 dup3 of setup)", []entry{
+		{filesGSD, "go-systemd activation.Files"},
+		{filesOurs, "gostemd activation.Adopt"},
+	}, rep.allocs)
+	rep.timed("5", "activation: 2 listeners by name (incl. 2 dup3 + setenv of setup)", []entry{
+		{listenGSD, "go-systemd activation.ListenersWithNames"},
+		{listenOurs, "gostemd activation.Adopt + Listener ×2"},
+	}, rep.allocs)
+}
+
+func (rep *report) evaluateTargets() {
+	r := rep.r
+	floor, fok := r.median(floorBench, "ns/op")
+	shared, sok := r.median(sharedBench, "ns/op")
+	own, ook := r.median(ownBench, "ns/op")
+	sdrun, dok := r.median(systemdRunBench, "ns/op")
+
+	rep.target("run-to-exit within 1.15× of the raw floor (shared Conn)",
+		ratio(shared, floor, sok, fok), shared <= 1.15*floor, sok && fok)
+	rep.target("run-to-exit within 1.15× of the raw floor (connection per Cmd)",
+		ratio(own, floor, ook, fok), own <= 1.15*floor, ook && fok)
+	rep.target("run-to-exit at least 2× faster than `systemd-run --wait` (shared Conn)",
+		fmt.Sprintf("%.2f× faster", sdrun/shared), sdrun >= 2*shared, sok && dok)
+	rep.target("run-to-exit at least 2× faster than `systemd-run --wait` (connection per Cmd)",
+		fmt.Sprintf("%.2f× faster", sdrun/own), sdrun >= 2*own, ook && dok)
+
+	for _, c := range [][3]string{
+		{"row 1, run-to-exit (shared Conn)", sharedBench, gsdRunBench},
+		{"row 2, properties from a held unit", propsHeld, propsGSD},
+		{"row 2, properties from the name (LoadUnit)", propsLoad, propsGSD},
+		{"row 5, sdnotify Notifier", "Notify/gostemd/Notifier", notifyGSD},
+		{"row 5, sdnotify Notify", "Notify/gostemd/Notify", notifyGSD},
+		{"row 5, activation files", filesOurs, filesGSD},
+		{"row 5, activation listeners", listenOurs, listenGSD},
+	} {
+		ours, ok1 := r.median(c[1], "ns/op")
+		theirs, ok2 := r.median(c[2], "ns/op")
+		rep.target("not slower than go-systemd: "+c[0], "gostemd/go-systemd = "+ratio(ours, theirs, ok1, ok2),
+			ours <= theirs, ok1 && ok2)
+	}
+	for _, sc := range []string{"idle", "one-change-per-100ms"} {
+		ours, ok1 := r.median("Watch200/"+sc+"/"+watchOurs, "client-cpu-ms")
+		theirs, ok2 := r.median("Watch200/"+sc+"/"+watchGSD, "client-cpu-ms")
+		rep.target("not slower than go-systemd: row 3, client CPU watching ("+sc+")",
+			fmt.Sprintf("%s vs %s", millis(ours), millis(theirs)), ours <= theirs, ok1 && ok2)
+	}
+
+	idle, iok := r.median("Watch200/idle/"+watchOurs, "client-cpu-ms")
+	rep.target("zero client CPU while watching idle units (getrusage over 10 s)",
+		fmt.Sprintf("%.3f ms", idle), idle == 0, iok)
+}
+
+const notes = `
+## How each figure is taken
+
+- **Row 1**: Go benchmarks inside the container, one unit per iteration, each
+  client on its own connection(s) set up before timing starts (except
+  "connection per Cmd", which dials per run, and systemd-run, a process per
+  run). The raw floor subscribes once (Manager.Subscribe, a JobRemoved match,
+  a PropertiesChanged match on the whole unit path namespace); a run is then
+  one StartTransientUnit call, and the end is read from signals alone: the job
+  gone, ActiveState inactive/failed with no job, Result from the Service
+  interface's PropertiesChanged. go-systemd reads ActiveState only: its
+  properties subscriber passes on the Unit interface alone, and it has no
+  UnrefUnit to pair with AddRef.
+- **Row 2**: journald's service unit, both interfaces, one connection per
+  client held across iterations.
+- **Row 3**: 200 oneshot services with RemainAfterExit=yes, all active. Each
+  watcher runs in a helper process; after it is ready and 2 s have passed,
+  its CPU time (getrusage, µs resolution) is sampled at the start and end of a
+  10 s window. systemd's (PID 1 of the container) and dbus-daemon's CPU time
+  come from /proc/<pid>/stat utime+stime (10 ms resolution). In the busy case
+  the benchmark itself stops and starts one of the 200 units every 100 ms
+  (without waiting for the jobs); the "no watcher" lines show what that costs
+  systemd alone.
+- **Row 4**: gostemd runs in a helper process, so its peak RSS (ru_maxrss) is
+  its own, Go runtime included; its wall time starts after run.Connect.
+  systemd-run's wall time runs from the first fork to the last exit; its
+  memory is the sum (and the largest) of the 200 processes' peak RSS, shared
+  library pages counted in each. dbus-daemon's defaults allow 512 match rules
+  and 128 pending replies per connection; gostemd's run.Conn keeps at most 32
+  calls in flight, so the 200 units go through one connection.
+- **Row 5**: ordinary Go micro-benchmarks. The activation ones run in a helper
+  process that inherits the two sockets at descriptors 3 and 4 (in the test
+  process itself, the Go runtime holds those descriptors); every iteration
+  puts them back with dup3, for both libraries alike.
+- Raw output of the run: RESULTS.log.
+`
