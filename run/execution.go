@@ -28,6 +28,17 @@ func EnvironmentMap(vars map[string]string) Property {
 	return Environment(list...)
 }
 
+// Description sets the unit's description (Description=), which systemctl
+// status shows.
+func Description(text string) Property {
+	return parse("Description", text)
+}
+
+// Slice puts the unit into a slice unit, such as "batch.slice" (Slice=).
+func Slice(name string) Property {
+	return parse("Slice", name)
+}
+
 // WorkingDirectory sets the working directory of the unit's processes
 // (WorkingDirectory=): an absolute path, or "~" for the user's home.
 func WorkingDirectory(dir string) Property {

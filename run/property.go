@@ -17,6 +17,11 @@ var (
 
 	// ErrInvalidValue means that the value does not fit the property.
 	ErrInvalidValue = errors.New("invalid property value")
+
+	// ErrNotForScope means that the property is valid but a scope cannot
+	// apply it, such as PrivateTmp=: systemd sets it up only for processes
+	// it starts itself.
+	ErrNotForScope = errors.New("property does not apply to a scope")
 )
 
 // A PropertyError reports an assignment that cannot become a property.
@@ -30,10 +35,13 @@ type PropertyError struct {
 }
 
 func (e *PropertyError) Error() string {
+	if e.err == ErrNotForScope {
+		return fmt.Sprintf("property %q: %s", e.text, e.Reason)
+	}
 	return fmt.Sprintf("parse property %q: %s", e.text, e.Reason)
 }
 
-// Unwrap returns ErrUnknownProperty or ErrInvalidValue.
+// Unwrap returns ErrUnknownProperty, ErrInvalidValue or ErrNotForScope.
 func (e *PropertyError) Unwrap() error {
 	return e.err
 }
