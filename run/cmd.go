@@ -3,8 +3,6 @@ package run
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -19,12 +17,16 @@ import (
 
 	"github.com/gostemd/gostemd"
 	"github.com/gostemd/gostemd/internal/bus"
+	"github.com/gostemd/gostemd/internal/client"
+	"github.com/gostemd/gostemd/manager"
 	"github.com/gostemd/gostemd/unit"
 )
 
 // Cmd is a program to run as a transient systemd service, the way
-// systemd-run --wait runs it. It mirrors exec.Cmd: set the fields, then call
-// Run, Output or CombinedOutput, or Start and Wait. A Cmd cannot be reused.
+// systemd-run --wait runs it, or with Scope set, as the caller's child in a
+// transient scope, the way systemd-run --scope runs it. It mirrors
+// exec.Cmd: set the fields, then call Run, Output or CombinedOutput, or
+// Start and Wait. A Cmd cannot be reused.
 type Cmd struct {
 	// Path is the program to run. Command sets it to the result of a PATH
 	// lookup in the caller's environment, as exec.Command does; a relative
@@ -92,10 +94,36 @@ type Cmd struct {
 	// above make, so they can override them.
 	Properties []Property
 
+	// Scope runs the program as a child of the caller, as os/exec does,
+	// placed in a new transient scope unit instead of a service, as
+	// systemd-run --scope does. The program's first instruction already
+	// runs in the scope, under its limits. The unit name gets ".scope";
+	// Properties may only be those a scope applies, such as MemoryMax,
+	// TasksMax, CPUQuota or RuntimeMaxSec (others fail Start with
+	// ErrNotForScope). Env, Dir, Stdin, Stdout and Stderr then mean what
+	// they mean for exec.Cmd: nil Env is the caller's environment, empty
+	// Dir the caller's directory, nil streams /dev/null. User and Group are
+	// set by the caller when it forks, which needs root; PTY is refused.
+	// See "Scopes" in the package documentation. False, the default, runs
+	// a service.
+	Scope bool
+
 	// Conn is the connection to the manager that runs the unit. Nil means
-	// a connection of the Cmd's own, for as long as it runs: to the system
-	// manager when the caller is root, else to the caller's user manager.
+	// Manager's connection, or if Manager is nil too, a connection of the
+	// Cmd's own, for as long as it runs: to the system manager when the
+	// caller is root, else to the caller's user manager.
 	Conn *Conn
+
+	// Manager is the manager that runs the unit, as an alternative to Conn
+	// (setting both fails Start): the Cmd uses the Manager's connection,
+	// which must be a bus connection, not systemd's private socket
+	// (manager.Options.Private), where a Cmd could not hold its unit.
+	//
+	// NB: Cmds on a Manager do not keep to the bound on calls waiting for
+	// a reply that Cmds sharing a Conn keep to (see maxCalls): a few
+	// hundred Cmds started at once on one Manager can exceed the system
+	// bus's limit of 128 pending replies per connection.
+	Manager *manager.Manager
 
 	// KeepFailed leaves a failed unit loaded after Wait, so that systemctl
 	// status shows it until systemctl reset-failed (CollectMode=inactive).
@@ -114,8 +142,10 @@ type Cmd struct {
 	started bool
 	waited  bool
 
-	conn    *bus.Conn // the connection in use; owned when Conn is nil
+	conn    *bus.Conn // the connection in use
+	owned   bool      // conn is the Cmd's own, to close after Wait
 	calls   gate      // bounds calls on a shared connection
+	proc    *exec.Cmd // a scope's process
 	watch   *watch
 	name    string
 	stopped chan error    // the context watcher's verdict
@@ -221,6 +251,10 @@ func (c *Cmd) CombinedOutput() ([]byte, error) {
 // systemd reports it when the unit stops, and Wait returns an ExitError
 // with one of systemd's own exit statuses (203 for EXEC; see "Process Exit
 // Codes" in systemd.exec(5)).
+//
+// With Scope, Start forks and executes the program itself, as os/exec
+// does, so a program that cannot be executed fails Start. It returns once
+// the program runs in the started scope.
 func (c *Cmd) Start() (err error) {
 	if c.started {
 		return errors.New("run: already started")
@@ -265,6 +299,10 @@ func (c *Cmd) awaitTerminal(ctx context.Context) error {
 // start does the work of Start: connect, watch, and ask systemd to start
 // the unit.
 func (c *Cmd) start(ctx context.Context) error {
+	if c.Scope {
+		return c.startScope(ctx)
+	}
+
 	name, err := c.unitName()
 	if err != nil {
 		return err
@@ -314,9 +352,14 @@ func (c *Cmd) context() context.Context {
 
 // connect takes the Conn given or dials a connection of the Cmd's own.
 func (c *Cmd) connect(ctx context.Context) error {
-	if c.Conn != nil {
+	switch {
+	case c.Conn != nil && c.Manager != nil:
+		return errors.New("both Conn and Manager are set")
+	case c.Conn != nil:
 		c.conn, c.calls = c.Conn.bus, c.Conn.calls
 		return nil
+	case c.Manager != nil:
+		return c.useManager()
 	}
 
 	b, err := busOptions(nil)
@@ -324,15 +367,24 @@ func (c *Cmd) connect(ctx context.Context) error {
 		return err
 	}
 	c.conn, err = bus.Dial(ctx, b)
+	c.owned = err == nil
 	return err
+}
+
+// useManager takes the connection of Manager, which must lead to a bus.
+func (c *Cmd) useManager() error {
+	conn := client.OfManager(c.Manager).Conn
+	if conn.Peer() {
+		return errPeer
+	}
+	c.conn = conn
+	return nil
 }
 
 // unitName returns Unit, completed with ".service", or a random name.
 func (c *Cmd) unitName() (string, error) {
 	if c.Unit == "" {
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		return "run-gostemd-" + hex.EncodeToString(b[:]) + ".service", nil
+		return randomName(".service"), nil
 	}
 	name := c.Unit
 	if !strings.Contains(name, ".") {
@@ -508,6 +560,10 @@ func (c *Cmd) kill() bool {
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
 
+	if c.proc != nil && c.proc.Process != nil {
+		// Also kill it here, in case the unit cannot be reached.
+		_ = c.proc.Process.Kill()
+	}
 	killErr := c.calls.do(ctx, func() error {
 		return c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.KillUnit,
 			c.name, "all", int32(syscall.SIGKILL)).Err
@@ -530,6 +586,11 @@ func mayHaveStarted(err error) bool {
 // to end, then sets Result and releases what Start took. A run that does not
 // succeed (see Result.Success) returns an *ExitError; a run stopped because
 // the context was done returns the context's error.
+//
+// With Scope, Wait waits for the program to exit, then stops the scope,
+// which ends whatever the program left running in it, as systemd does for
+// a service whose main process exited (SIGTERM, then SIGKILL after
+// TimeoutStopSec=), and reads the scope's result.
 func (c *Cmd) Wait() error {
 	if !c.started {
 		return errors.New("run: not started")
@@ -539,7 +600,7 @@ func (c *Cmd) Wait() error {
 	}
 	c.waited = true
 
-	res, err := c.awaitUnit()
+	res, err := c.awaitEnd()
 	if err != nil {
 		// The unit may run on: stop copying rather than wait for its
 		// pipes to end.
@@ -563,6 +624,14 @@ func (c *Cmd) Wait() error {
 	return copyErr
 }
 
+// awaitEnd waits for the run to end, as the unit's kind decides.
+func (c *Cmd) awaitEnd() (*Result, error) {
+	if c.Scope {
+		return c.awaitScope()
+	}
+	return c.awaitUnit()
+}
+
 // awaitUnit waits for the unit to stop and reads its result. The unit's
 // reference (AddRef) keeps it loaded until then, even if it is collected
 // on failure, so the result cannot be lost.
@@ -583,7 +652,7 @@ func (c *Cmd) awaitUnit() (*Result, error) {
 // release drops the unit's reference on a shared connection, so systemd
 // may collect it; on a connection of the Cmd's own, closing it does that.
 func (c *Cmd) release(ctx context.Context) {
-	if c.Conn == nil {
+	if c.owned {
 		return
 	}
 	// An error leaves the unit referenced until the Conn closes; there is
@@ -611,7 +680,7 @@ func (c *Cmd) cleanup() {
 	if c.watch != nil {
 		c.watch.close()
 	}
-	if c.Conn == nil && c.conn != nil {
+	if c.owned {
 		c.conn.Close()
 	}
 }

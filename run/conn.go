@@ -11,10 +11,9 @@ import (
 
 // Conn is a connection to a systemd manager that many Cmds can share, so that
 // each of them does not dial its own. It is safe for concurrent use and
-// reconnects by itself, as manager.Manager does.
-//
-// NB: Conn exists because a manager.Manager does not yet give package run
-// its connection; once it does, Cmd will take a *manager.Manager as well.
+// reconnects by itself, as manager.Manager does. Unlike a Manager given in
+// Cmd.Manager, it bounds the calls its Cmds have waiting for a reply (see
+// maxCalls), so it suits hundreds of Cmds started at once.
 type Conn struct {
 	bus   *bus.Conn
 	calls gate
@@ -26,7 +25,7 @@ type Conn struct {
 // subscriptions' own calls need room too.
 //
 // NB: the bound belongs in internal/bus, where every call of a connection
-// passes; until it moves there, only package run's calls keep to it.
+// passes; until it moves there, only the calls of Cmds on a Conn keep to it.
 const maxCalls = 32
 
 // gate bounds how many calls run at once; a nil gate does not.

@@ -31,16 +31,68 @@
 // exit status 203), and a main process ended by SIGTERM, which systemd
 // counts as a clean end, is an ExitError.
 //
-// Cmds that run many units at once should share a [Conn]. Each running Cmd
+// A Cmd dials a connection of its own unless it is given one: a [Conn],
+// or the connection of a [manager.Manager] in Cmd.Manager. Cmds that run
+// many units at once should share a Conn, which bounds their calls waiting
+// for a reply. Each running Cmd
 // costs systemd a match rule on its bus connection, of which dbus-daemon
 // allows 512 by default: a few hundred Cmds running at once, across all
 // processes, are the limit.
+//
+// # Scopes
+//
+// With Cmd.Scope set, the program runs the way systemd-run --scope runs
+// it: as a child of the caller, with the caller's files and pipes as its
+// standard streams (as with os/exec), but in a new transient scope unit
+// whose cgroup limits apply to it and to everything it forks:
+//
+//	cmd := run.Command("make", "-j8")
+//	cmd.Scope = true
+//	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+//	cmd.Properties = []run.Property{run.MemoryMax(4 << 30), run.TasksMax(200)}
+//	err := cmd.Run()
+//
+// The program is in the scope before it runs a single instruction of its
+// own: the caller starts it traced (ptrace), so that the kernel stops it
+// right after execve, has systemd create the scope with its PID, waits for
+// the scope's start job and only then lets it go. A program that forks at
+// once cannot escape the limits.
+//
+// A scope applies only the settings of its cgroup (MemoryMax=, TasksMax=,
+// CPUQuota=, accounting, IPAddressDeny= ...), how its processes are killed
+// (KillMode=, KillSignal= ...), RuntimeMaxSec=, TimeoutStopSec=,
+// Description=, Slice= and CollectMode=. Everything systemd sets up when
+// it forks a service's process itself (sandboxing, Environment=, User=,
+// LimitNOFILE=, ExecStartPre= ...) cannot apply to a process the caller
+// forked: such a Property fails Start with a [*PropertyError] matching
+// [ErrNotForScope]. Cmd.User and Cmd.Group run the program as another user
+// all the same: the caller sets its credentials when it forks, as
+// systemd-run --scope --uid= does.
+//
+// [Result] then joins what the caller saw (the exit status or signal, the
+// PID) to what systemd reports of the scope (its name, invocation ID,
+// runtime and resource use). As systemd does not judge a scope by its
+// processes' exit statuses, UnitResult is what a service would have got
+// for the same end, unless the scope failed on its own (oom-kill, timeout).
+// Wait stops the scope once the program has exited, ending whatever it
+// left running; a done context kills every process of the scope.
+//
+// [StartScope] moves processes that already run into a new scope, as
+// systemd-run --scope does with itself.
 //
 // # Privileges
 //
 // Starting units on the system manager needs root or a polkit grant. For
 // any other caller, a Cmd without a Conn goes to the caller's own manager
 // (systemctl --user), where User= cannot name another user.
+//
+// A scope's program is started traced, which needs ptrace to be allowed
+// for the caller's own children (a Yama ptrace_scope of 3 forbids it, and
+// a seccomp filter may). A tracer without CAP_SYS_PTRACE makes the kernel
+// execute a setuid or setcap program without its privileges, so when an
+// unprivileged caller runs such a program directly as a scope's program,
+// the program loses them (what it executes in turn, untraced, does not).
+// Cmd.User and Cmd.Group of a scope need root.
 //
 // # Properties
 //

@@ -22,24 +22,12 @@ const (
 	stderrFD = "StandardErrorFileDescriptor"
 )
 
-// stdioProperties turns Stdin, Stdout and Stderr into the unit's properties.
-// An *os.File goes to the unit as it is; any other reader or writer gets a
-// pipe whose other end a goroutine serves, started by Start.
+// stdioProperties turns Stdin, Stdout and Stderr into the unit's
+// properties, as descriptors passed to systemd (see stdioFiles).
 func (c *Cmd) stdioProperties() ([]bus.Property, error) {
-	in, err := c.stdin()
+	in, out, errFile, err := c.stdioFiles()
 	if err != nil {
 		return nil, err
-	}
-	out, err := c.writer(c.Stdout)
-	if err != nil {
-		return nil, err
-	}
-
-	errFile := out
-	if !sameWriter(c.Stderr, c.Stdout) {
-		if errFile, err = c.writer(c.Stderr); err != nil {
-			return nil, err
-		}
 	}
 
 	var props []bus.Property
@@ -49,6 +37,26 @@ func (c *Cmd) stdioProperties() ([]bus.Property, error) {
 	props = append(props, outputProperty(stdoutFD, "StandardOutput", out))
 	props = append(props, outputProperty(stderrFD, "StandardError", errFile))
 	return props, nil
+}
+
+// stdioFiles returns the files for the standard streams, nil where there
+// are none. An *os.File is used as it is; any other reader or writer gets
+// a pipe whose other end a goroutine serves, started by Start.
+func (c *Cmd) stdioFiles() (in, out, errFile *os.File, err error) {
+	if in, err = c.stdin(); err != nil {
+		return nil, nil, nil, err
+	}
+	if out, err = c.writer(c.Stdout); err != nil {
+		return nil, nil, nil, err
+	}
+
+	errFile = out
+	if !sameWriter(c.Stderr, c.Stdout) {
+		if errFile, err = c.writer(c.Stderr); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	return in, out, errFile, nil
 }
 
 // sameWriter tells whether Stdout and Stderr are one writer, which then
