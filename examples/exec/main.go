@@ -101,7 +101,8 @@ func describe(w io.Writer, out []byte, ours string) error {
 	if facts["ppid"] == strconv.Itoa(os.Getpid()) {
 		parent = "this program"
 	}
-	fmt.Fprintf(w, "   pid %s, parent %s (%s), uid %s\n", facts["pid"], facts["ppid"], parent, facts["uid"])
+	fmt.Fprintf(w, "   pid %s, parent %s (%s), uid %s\n",
+		facts["pid"], facts["ppid"], parent, facts["uid"])
 	fmt.Fprintf(w, "   cgroup %s, %s\n\n", cgroup, where)
 	return nil
 }

@@ -27,7 +27,8 @@ func TestExecShowsWhereEachRunLands(t *testing.T) {
 	text := out.String()
 	t.Log(text)
 
-	self := regexp.MustCompile(`this program: pid (\d+), uid 0, cgroup (/\S+)`).FindStringSubmatch(text)
+	self := regexp.MustCompile(`this program: pid (\d+), uid 0, cgroup (/\S+)`).
+		FindStringSubmatch(text)
 	require.NotNil(t, self, "no line about this program")
 	assert.Equal(t, strconv.Itoa(os.Getpid()), self[1])
 	ours := regexp.QuoteMeta(self[2])
@@ -37,14 +38,16 @@ func TestExecShowsWhereEachRunLands(t *testing.T) {
 		`   cgroup `+ours+`, the same as this program's\n`, text)
 
 	// run.Command: a child of systemd, in a cgroup named after its unit.
-	unitRun := regexp.MustCompile(`2\. run\.Command: the transient service (run-gostemd-[0-9a-f]+\.service)\n` +
-		`   pid \d+, parent 1 \(systemd\), uid 0\n` +
-		`   cgroup /system\.slice/(\S+), a cgroup of its own\n`).FindStringSubmatch(text)
+	unitRun := regexp.MustCompile(
+		`2\. run\.Command: the transient service (run-gostemd-[0-9a-f]+\.service)\n` +
+			`   pid \d+, parent 1 \(systemd\), uid 0\n` +
+			`   cgroup /system\.slice/(\S+), a cgroup of its own\n`).FindStringSubmatch(text)
 	if assert.NotNil(t, unitRun, "run.Command's run is not described as expected") {
 		assert.Equal(t, unitRun[1], unitRun[2], "the cgroup is not the unit's")
 	}
 
 	// User "nobody" is uid 65534 on Debian.
-	assert.Regexp(t, `3\. run\.Command with User "nobody": the transient service run-gostemd-[0-9a-f]+\.service\n`+
+	assert.Regexp(t, `3\. run\.Command with User "nobody": `+
+		`the transient service run-gostemd-[0-9a-f]+\.service\n`+
 		`   pid \d+, parent 1 \(systemd\), uid 65534\n`, text)
 }

@@ -64,7 +64,8 @@ func demo(ctx context.Context, w io.Writer) error {
 		listeners = append(listeners, l)
 	}
 	fmt.Fprintf(w, "listening on %s and %s\n", listeners[0].Addr(), listeners[1].Addr())
-	fmt.Fprintln(w, "each client is a transient service running bash -c 'echo hello > /dev/tcp/ADDR/PORT'")
+	fmt.Fprintln(w, "each client is a transient service running "+
+		"bash -c 'echo hello > /dev/tcp/ADDR/PORT'")
 
 	fmt.Fprintln(w, "\nwithout a firewall:")
 	if err := connectAll(ctx, w, listeners); err != nil {
@@ -83,7 +84,8 @@ func demo(ctx context.Context, w io.Writer) error {
 
 // connectAll runs a client unit with the given properties for each
 // listener, and prints what the client and the listener report.
-func connectAll(ctx context.Context, w io.Writer, listeners []*listener, props ...run.Property) error {
+func connectAll(ctx context.Context, w io.Writer, listeners []*listener,
+	props ...run.Property) error {
 	for _, l := range listeners {
 		outcome, err := connect(ctx, l.Addr(), props)
 		if err != nil {

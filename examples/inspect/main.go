@@ -152,8 +152,9 @@ func inspect(ctx context.Context, w io.Writer, u *unit.Unit, pids map[string]int
 	for _, p := range procs {
 		fmt.Fprintf(w, "  %-7d %-7d %s\n", p.PID, parentOf(int(p.PID)), p.Command)
 	}
-	fmt.Fprintf(w, "the daemon %d is no child of the main process %d: its parent is %d, which adopted it\n"+
-		"when the subshell exited. The process tree lost it; the cgroup did not.\n\n",
+	fmt.Fprintf(w, "the daemon %d is no child of the main process %d: its parent is %d, "+
+		"which adopted it\nwhen the subshell exited. "+
+		"The process tree lost it; the cgroup did not.\n\n",
 		pids["daemon"], pids["main"], parentOf(pids["daemon"]))
 	return nil
 }

@@ -74,7 +74,8 @@ func cpu(ctx context.Context, w io.Writer) error {
 			return err
 		}
 		share := float64(used) / float64(busy)
-		fmt.Fprintf(w, "  %-20s %.2fs of CPU time, %.0f%% of one CPU", c.label+":", used.Seconds(), 100*share)
+		fmt.Fprintf(w, "  %-20s %.2fs of CPU time, %.0f%% of one CPU",
+			c.label+":", used.Seconds(), 100*share)
 		if res.Usage.CPUUsage != nil {
 			fmt.Fprintf(w, " (systemd counted %.2fs)", res.Usage.CPUUsage.Seconds())
 		} else {
@@ -187,7 +188,8 @@ done`
 		if err := unexpected(err); err != nil {
 			return fmt.Errorf("run sh: %w", err)
 		}
-		fmt.Fprintf(w, "  %-20s %s; Run returned %s\n", c.label+":", summarize(out.String()), describe(err))
+		fmt.Fprintf(w, "  %-20s %s; Run returned %s\n",
+			c.label+":", summarize(out.String()), describe(err))
 	}
 	return nil
 }

@@ -135,7 +135,8 @@ func protectHome(ctx context.Context, dir string) (run.Property, string, error) 
 func protectSystem(ctx context.Context, dir string) (run.Property, string, error) {
 	prop := run.ProtectSystem(run.ProtectSystemStrict)
 	name := filepath.Base(dir)
-	script := check + "for d in /etc /usr /var; do echo \"writing $d: $(check touch $d/" + name + ")\"; done"
+	script := check + "for d in /etc /usr /var; do " +
+		"echo \"writing $d: $(check touch $d/" + name + ")\"; done"
 	out, err := sandboxed(ctx, script, prop)
 	if err != nil {
 		return prop, "", err
@@ -195,8 +196,8 @@ func bindPaths(ctx context.Context, dir string) (run.Property, string, error) {
 	if err != nil {
 		return prop, "", err
 	}
-	return prop, fmt.Sprintf("the unit lists /mnt: %s, and writes reply.txt there; DIR/data now holds: %s",
-		strings.TrimSpace(out), ours), nil
+	return prop, fmt.Sprintf("the unit lists /mnt: %s, and writes reply.txt there; "+
+		"DIR/data now holds: %s", strings.TrimSpace(out), ours), nil
 }
 
 // temporaryFileSystem: the unit finds an empty tmpfs over a directory, and
@@ -208,7 +209,8 @@ func temporaryFileSystem(ctx context.Context, dir string) (run.Property, string,
 		return prop, "", err
 	}
 
-	script := "echo \"$(ls -A " + cache + " | wc -l) entries\"; echo scratch > " + cache + "/scratch.txt"
+	script := "echo \"$(ls -A " + cache + " | wc -l) entries\"; " +
+		"echo scratch > " + cache + "/scratch.txt"
 	out, err := sandboxed(ctx, script, prop)
 	if err != nil {
 		return prop, "", err
