@@ -56,16 +56,19 @@ func demo(ctx context.Context, w io.Writer) error {
 	return tasks(ctx, w)
 }
 
+// A variant is one run of a workload: without the limit, or with it.
+type variant struct {
+	label string
+	props []run.Property
+}
+
 // busy is the length of the busy loop.
 const busy = 2 * time.Second
 
 func cpu(ctx context.Context, w io.Writer) error {
 	fmt.Fprintf(w, "CPUQuota=20%%: a busy loop for %v\n", busy)
 	counted := true
-	for _, c := range []struct {
-		label string
-		props []run.Property
-	}{
+	for _, c := range []variant{
 		{"without a quota", nil},
 		{"with CPUQuota=20%", []run.Property{run.CPUQuota(0.2)}},
 	} {
@@ -123,10 +126,7 @@ func memory(ctx context.Context, w io.Writer) error {
 	const alloc = "exec dd if=/dev/zero of=/dev/null bs=200M count=1"
 	fmt.Fprintln(w, "MemoryMax=10M: dd allocating a 200 MB buffer")
 
-	for _, c := range []struct {
-		label string
-		props []run.Property
-	}{
+	for _, c := range []variant{
 		{"without a limit", nil},
 		// Without swap, so that the 200 MB cannot go there instead.
 		{"with MemoryMax=10M", []run.Property{run.MemoryMax(10 << 20), run.MemorySwapMax(0)}},
@@ -173,10 +173,7 @@ while [ $i -lt 10 ]; do
 done`
 	fmt.Fprintln(w, "TasksMax=5: sh starting 10 background sleeps (sh itself is a task too)")
 
-	for _, c := range []struct {
-		label string
-		props []run.Property
-	}{
+	for _, c := range []variant{
 		{"without a limit", nil},
 		{"with TasksMax=5", []run.Property{run.TasksMax(5)}},
 	} {
