@@ -120,10 +120,11 @@ func run(ctx context.Context, w io.Writer, mode string, program []string) error 
 }
 
 func demo(ctx context.Context, w io.Writer, m *manager.Manager, program []string) (err error) {
+	// Uninstall even what a failed install left behind.
+	defer func() { err = errors.Join(err, uninstall(ctx, w, m)) }()
 	if err := install(ctx, w, m, program); err != nil {
 		return err
 	}
-	defer func() { err = errors.Join(err, uninstall(ctx, w, m)) }()
 
 	fmt.Fprintln(w, "\nbefore the first connection:")
 	if err := printState(ctx, w, m); err != nil {
