@@ -38,6 +38,34 @@ func procCPU(pid int) (time.Duration, error) {
 	return time.Duration(utime+stime) * clockTick, nil
 }
 
+// schedCPU returns the time a process's threads have spent on a CPU, from
+// the first field of each /proc/<pid>/task/<tid>/schedstat, in nanoseconds:
+// the same quantity as procCPU at the scheduler's own resolution.
+func schedCPU(pid int) (time.Duration, error) {
+	files, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	if err != nil || len(files) == 0 {
+		return 0, fmt.Errorf("read schedstat of %d: %v (%d threads)", pid, err, len(files))
+	}
+
+	var sum time.Duration
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue // the thread has ended
+		}
+		fields := strings.Fields(string(data))
+		if len(fields) == 0 {
+			return 0, fmt.Errorf("parse %s: empty", f)
+		}
+		ns, err := strconv.ParseInt(fields[0], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parse %s: %w", f, err)
+		}
+		sum += time.Duration(ns)
+	}
+	return sum, nil
+}
+
 // findProcess returns the PID of the first process whose comm is name.
 func findProcess(name string) (int, error) {
 	dirs, err := filepath.Glob("/proc/[0-9]*/comm")

@@ -146,26 +146,33 @@ func measureWatcher(helper string, busy bool) (map[string]float64, error) {
 	return after.since(before, toggles), nil
 }
 
-// sample is the CPU time of the processes involved at one moment.
+// sample is the CPU time of the processes involved at one moment: systemd
+// and dbus-daemon both from schedstat (ns) and from stat (clock ticks).
 type sample struct {
 	wall                   time.Time
-	client, systemd, dbusd time.Duration
+	systemd, dbusd         time.Duration
+	systemdStat, dbusdStat time.Duration
+	client                 time.Duration
 	events                 int64
 	hasClient              bool
 }
 
 func takeSample(client *watcherProc) (sample, error) {
 	s := sample{wall: time.Now()}
-	var err error
-	if s.systemd, err = procCPU(1); err != nil {
-		return s, err
-	}
 	dbusd, err := findProcess("dbus-daemon")
 	if err != nil {
 		return s, err
 	}
-	if s.dbusd, err = procCPU(dbusd); err != nil {
-		return s, err
+	for _, p := range []struct {
+		pid          int
+		sched, ticks *time.Duration
+	}{{1, &s.systemd, &s.systemdStat}, {dbusd, &s.dbusd, &s.dbusdStat}} {
+		if *p.sched, err = schedCPU(p.pid); err != nil {
+			return s, err
+		}
+		if *p.ticks, err = procCPU(p.pid); err != nil {
+			return s, err
+		}
 	}
 	if client != nil {
 		s.hasClient = true
@@ -177,10 +184,12 @@ func takeSample(client *watcherProc) (sample, error) {
 func (s sample) since(before sample, toggles int) map[string]float64 {
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	m := map[string]float64{
-		"window-s":       s.wall.Sub(before.wall).Seconds(),
-		"systemd-cpu-ms": ms(s.systemd - before.systemd),
-		"dbus-cpu-ms":    ms(s.dbusd - before.dbusd),
-		"state-changes":  float64(toggles),
+		"window-s":        s.wall.Sub(before.wall).Seconds(),
+		"systemd-cpu-ms":  ms(s.systemd - before.systemd),
+		"systemd-stat-ms": ms(s.systemdStat - before.systemdStat),
+		"dbus-cpu-ms":     ms(s.dbusd - before.dbusd),
+		"dbus-stat-ms":    ms(s.dbusdStat - before.dbusdStat),
+		"state-changes":   float64(toggles),
 	}
 	if s.hasClient {
 		m["client-cpu-ms"] = ms(s.client - before.client)

@@ -48,10 +48,10 @@ type pass struct {
 
 func passes(count int, benchtime string) []pass {
 	return []pass{
-		{"^Benchmark(RunToExit|Properties|Notify|Activation)$", []string{
+		{"^Benchmark(RunToExit|RunSteps|Properties|Notify|Activation)$", []string{
 			"-test.benchmem", fmt.Sprintf("-test.count=%d", count), "-test.benchtime=" + benchtime,
 		}},
-		{"^Benchmark(Watch200|Concurrent200)$", []string{"-test.count=1", "-test.benchtime=1x"}},
+		{"^Benchmark(RunMessages|Watch200|Concurrent200)$", []string{"-test.count=1", "-test.benchtime=1x"}},
 	}
 }
 
