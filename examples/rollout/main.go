@@ -88,15 +88,16 @@ func run(ctx context.Context, w io.Writer, app []string) (err error) {
 	}
 	defer m.Close()
 
-	if err := install(ctx, w, m, app); err != nil {
-		return err
-	}
-	defer func() { err = errors.Join(err, cleanUp(ctx, w, m)) }()
-
 	v1, v2, err := instanceNames()
 	if err != nil {
 		return err
 	}
+
+	if err := install(ctx, w, m, app); err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, cleanUp(ctx, w, m, v1, v2)) }()
+
 	if err := startBoth(ctx, w, m, v1, v2); err != nil {
 		return err
 	}
@@ -107,6 +108,10 @@ func run(ctx context.Context, w io.Writer, app []string) (err error) {
 // daemon-reload does, so that systemd reads it.
 func install(ctx context.Context, w io.Writer, m *manager.Manager, app []string) error {
 	path := filepath.Join(unitDir, templateName)
+	if err := checkNoOtherTemplate(ctx, m, path); err != nil {
+		return err
+	}
+
 	content := strings.Replace(templateFile, "@APP@", execLine(app), 1)
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		return fmt.Errorf("write template: %w", err)
@@ -124,6 +129,21 @@ func install(ctx context.Context, w io.Writer, m *manager.Manager, app []string)
 		fmt.Fprintln(w, line)
 	}
 	fmt.Fprintln(w)
+	return nil
+}
+
+// checkNoOtherTemplate refuses to go on when systemd knows an app@.service
+// that is not this program's: its instances would be someone's real app.
+func checkNoOtherTemplate(ctx context.Context, m *manager.Manager, ours string) error {
+	files, err := m.ListUnitFiles(ctx, &manager.ListOptions{Patterns: []string{templateName}})
+	if err != nil {
+		return fmt.Errorf("list unit files: %w", err)
+	}
+	for _, f := range files {
+		if f.Path != ours {
+			return fmt.Errorf("%s already exists, in %s; this example leaves it alone", templateName, f.Path)
+		}
+	}
 	return nil
 }
 
@@ -289,26 +309,29 @@ func printRunning(ctx context.Context, w io.Writer, m *manager.Manager) error {
 	return nil
 }
 
-// cleanUp stops every instance still running, removes the template and
+// cleanUp stops the instances that still run, removes the template and
 // reloads systemd. It runs even when the demo failed half way.
-func cleanUp(ctx context.Context, w io.Writer, m *manager.Manager) error {
-	units, err := m.ListUnits(ctx, &manager.ListOptions{Patterns: []string{"app@*.service"}})
-	if err != nil {
-		return fmt.Errorf("list instances: %w", err)
-	}
-
+func cleanUp(ctx context.Context, w io.Writer, m *manager.Manager, instances ...string) error {
 	var errs []error
 	var stopped []string
-	for _, st := range units {
-		if st.ActiveState == unit.Inactive {
+	for _, name := range instances {
+		u, err := m.LoadUnit(ctx, name)
+		if err != nil {
+			errs = append(errs, err)
 			continue
 		}
-		job, err := m.StopUnit(ctx, st.Name, unit.ModeReplace)
+		p, err := u.Properties(ctx)
+		if err != nil || p.ActiveState == unit.Inactive {
+			errs = append(errs, err)
+			continue
+		}
+
+		job, err := u.Stop(ctx, unit.ModeReplace)
 		if err == nil {
 			err = job.Wait(ctx)
 		}
 		errs = append(errs, err)
-		stopped = append(stopped, st.Name)
+		stopped = append(stopped, name)
 	}
 
 	path := filepath.Join(unitDir, templateName)

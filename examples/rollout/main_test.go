@@ -54,6 +54,24 @@ func TestRollout(t *testing.T) {
 	assert.Equal(t, "inactive", testbed.Show(t, "app@v2.service", "ActiveState"))
 }
 
+// An app@.service that is not the example's own is left alone: the example
+// stops before it writes or starts anything.
+func TestRolloutLeavesAnotherTemplateAlone(t *testing.T) {
+	testbed.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	testbed.WriteUnit(t, "app@.service", "[Service]\nExecStart=/bin/sleep infinity\n")
+
+	var out bytes.Buffer
+	err := run(ctx, &out, testbed.HelperCommand("serve"))
+
+	require.EqualError(t, err, "app@.service already exists, in /etc/systemd/system/app@.service; "+
+		"this example leaves it alone")
+	assert.Empty(t, out.String())
+	assert.FileExists(t, "/etc/systemd/system/app@.service")
+	assert.NoFileExists(t, "/run/systemd/system/app@.service")
+}
+
 func TestExecLineQuotes(t *testing.T) {
 	got := execLine([]string{"/opt/my app/bin", "-x", "100%", "$HOME", `say "hi"`})
 	assert.Equal(t, `"/opt/my app/bin" -x 100%% $$HOME "say \"hi\""`, got)
