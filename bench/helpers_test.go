@@ -9,4 +9,5 @@ var helpers = []testbed.Helper{
 	{Name: "activation", Run: activationHelper},
 	{Name: "watch-go-systemd", Run: watchGoSystemd},
 	{Name: "concurrent-gostemd", Run: concurrentGostemd},
+	{Name: "watch-gostemd", Run: watchGostemd},
 }
