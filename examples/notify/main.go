@@ -220,13 +220,15 @@ func hangUntilKilled(ctx context.Context, w io.Writer, u *unit.Unit) error {
 
 // howEnded says how the service's main process ended.
 func howEnded(svc *unit.ServiceProperties) string {
-	if svc.ExecMainCode == unit.CodeExited && svc.ExecMainStatus == 2 && svc.Result == unit.ResultWatchdog {
+	exited := svc.ExecMainCode == unit.CodeExited
+	if exited && svc.ExecMainStatus == 2 && svc.Result == unit.ResultWatchdog {
 		return "exited with status 2, as Go programs do on SIGABRT, the watchdog's signal"
 	}
-	if svc.ExecMainCode == unit.CodeExited {
+	if exited {
 		return fmt.Sprintf("exited with status %d", svc.ExecMainStatus)
 	}
-	return fmt.Sprintf("%s by %s", svc.ExecMainCode, unix.SignalName(syscall.Signal(svc.ExecMainStatus)))
+	sig := syscall.Signal(svc.ExecMainStatus)
+	return fmt.Sprintf("%s by %s", svc.ExecMainCode, unix.SignalName(sig))
 }
 
 // await reads the unit until cond holds. gostemd does not deliver unit

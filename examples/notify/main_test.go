@@ -37,9 +37,11 @@ func TestNotifyReadyStatusWatchdog(t *testing.T) {
 	require.True(t, ok, "SIGUSR2 never sent")
 
 	// Before READY=1: activating, with the start job pending.
-	assert.Contains(t, setup, "    Type=notify\n    ExecStart="+execLine(testbed.HelperCommand("service"))+"\n    WatchdogSec=4s\n")
+	execStart := execLine(testbed.HelperCommand("service"))
+	assert.Contains(t, setup, "    Type=notify\n    ExecStart="+execStart+"\n    WatchdogSec=4s\n")
 	assert.Contains(t, setup, `status: "setting up (send SIGUSR1 to finish)"`)
-	assert.Regexp(t, `unit: +activating \(start\), main PID \d+; start job still waiting for READY=1`, setup)
+	assert.Regexp(t,
+		`unit: +activating \(start\), main PID \d+; start job still waiting for READY=1`, setup)
 
 	// After it: the job is done and the unit active, with a new status.
 	assert.Contains(t, ready, "start job: done\n")

@@ -141,7 +141,8 @@ func checkNoOtherTemplate(ctx context.Context, m *manager.Manager, ours string) 
 	}
 	for _, f := range files {
 		if f.Path != ours {
-			return fmt.Errorf("%s already exists, in %s; this example leaves it alone", templateName, f.Path)
+			return fmt.Errorf("%s already exists, in %s; this example leaves it alone",
+				templateName, f.Path)
 		}
 	}
 	return nil
@@ -223,7 +224,9 @@ func printInstances(ctx context.Context, w io.Writer, m *manager.Manager) error 
 	if err != nil {
 		return fmt.Errorf("list instances: %w", err)
 	}
-	slices.SortFunc(units, func(a, b manager.UnitStatus) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(units, func(a, b manager.UnitStatus) int {
+		return strings.Compare(a.Name, b.Name)
+	})
 
 	fmt.Fprintf(w, "    %-16s %-9s %-9s %s\n", "UNIT", "INSTANCE", "MAIN PID", "STATE")
 	for _, st := range units {
@@ -239,7 +242,8 @@ func printInstances(ctx context.Context, w io.Writer, m *manager.Manager) error 
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(w, "    %-16s %-9s %-9d %s (%s)\n", st.Name, n.Instance(), svc.MainPID, st.ActiveState, st.SubState)
+		fmt.Fprintf(w, "    %-16s %-9s %-9d %s (%s)\n",
+			st.Name, n.Instance(), svc.MainPID, st.ActiveState, st.SubState)
 	}
 	return nil
 }

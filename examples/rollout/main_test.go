@@ -43,10 +43,11 @@ func TestRollout(t *testing.T) {
 	assert.Contains(t, text, "app@v1.service answers: hello from version v1, PID "+pid1+"\n")
 	assert.Contains(t, text, "app@v2.service answers: hello from version v2, PID "+pid2+"\n")
 
-	assert.Contains(t, text, "app@v1.service is now inactive (dead); app@v2.service still runs as main PID "+
-		pid2+" (before: "+pid2+")")
+	assert.Contains(t, text, "app@v1.service is now inactive (dead); "+
+		"app@v2.service still runs as main PID "+pid2+" (before: "+pid2+")")
 	assert.Contains(t, text, "active instances of app@.service: app@v2.service\n")
-	assert.Contains(t, text, "cleaning up: stopped app@v2.service; removed /run/systemd/system/app@.service")
+	assert.Contains(t, text,
+		"cleaning up: stopped app@v2.service; removed /run/systemd/system/app@.service")
 
 	// Nothing is left behind.
 	_, err = os.Stat("/run/systemd/system/app@.service")

@@ -155,7 +155,8 @@ func install(ctx context.Context, w io.Writer, m *manager.Manager, program []str
 	if err := m.Reload(ctx); err != nil {
 		return fmt.Errorf("reload systemd: %w", err)
 	}
-	fmt.Fprintf(w, "installed %s and %s in %s, reloaded systemd\n", socketUnit, serviceUnit, unitDir)
+	fmt.Fprintf(w, "installed %s and %s in %s, reloaded systemd\n",
+		socketUnit, serviceUnit, unitDir)
 
 	job, err := m.StartUnit(ctx, socketUnit, unit.ModeReplace)
 	if err != nil {
@@ -294,7 +295,8 @@ func serve() int {
 	}
 	ln, err := fds.Listener(listenerName)
 	if errors.Is(err, activation.ErrNotFound) {
-		fmt.Fprintf(os.Stderr, "no socket named %q: start me through %s\n", listenerName, socketUnit)
+		fmt.Fprintf(os.Stderr, "no socket named %q: start me through %s\n",
+			listenerName, socketUnit)
 		return 1
 	}
 	if err != nil {

@@ -44,12 +44,13 @@ func TestSocketActivatedHTTP(t *testing.T) {
 	require.True(t, ok, "no request in the output")
 
 	assert.Contains(t, before, "started gostemd-hello.socket\n")
-	assert.Regexp(t, `gostemd-hello\.socket +active \(listening\), address /run/gostemd-hello\.sock \(Stream\)`,
+	assert.Regexp(t,
+		`gostemd-hello\.socket +active \(listening\), address /run/gostemd-hello\.sock \(Stream\)`,
 		before)
 	assert.Regexp(t, `gostemd-hello\.service +inactive \(dead\), no process`, before)
 
-	pid := regexp.MustCompile(`Hello from PID (\d+), request 1: systemd started me on the first connection ` +
-		`and handed me its socket "http"\.`).FindStringSubmatch(after)
+	pid := regexp.MustCompile(`Hello from PID (\d+), request 1: systemd started me ` +
+		`on the first connection and handed me its socket "http"\.`).FindStringSubmatch(after)
 	require.NotNil(t, pid, "no answer from the server")
 	assert.Contains(t, after, "HTTP/1.1 200 OK\n")
 	assert.Regexp(t, `gostemd-hello\.service +active \(running\), main PID `+pid[1]+`\n`, after)
@@ -68,7 +69,8 @@ func TestInstallThenUninstall(t *testing.T) {
 	var out bytes.Buffer
 	require.NoError(t, run(ctx, &out, "install", program()))
 	t.Cleanup(func() { run(context.Background(), &bytes.Buffer{}, "uninstall", nil) })
-	assert.Contains(t, out.String(), "try: curl --unix-socket /run/gostemd-hello.sock http://localhost/")
+	assert.Contains(t, out.String(),
+		"try: curl --unix-socket /run/gostemd-hello.sock http://localhost/")
 	assert.Equal(t, "inactive", testbed.Show(t, serviceUnit, "ActiveState"))
 
 	status, body, err := get(ctx)
@@ -99,10 +101,11 @@ func assertUninstalled(t *testing.T) {
 
 // The unit files in this directory are the ones the program installs.
 func TestUnitFilesAreEmbedded(t *testing.T) {
-	for name, embedded := range map[string]string{socketUnit: socketFile, serviceUnit: serviceFile} {
+	embedded := map[string]string{socketUnit: socketFile, serviceUnit: serviceFile}
+	for name, content := range embedded {
 		onDisk, err := os.ReadFile(name)
 		require.NoError(t, err)
-		assert.Equal(t, string(onDisk), embedded, name)
+		assert.Equal(t, string(onDisk), content, name)
 	}
 	assert.Contains(t, socketFile, "ListenStream="+socketPath+"\n")
 	assert.Contains(t, socketFile, "FileDescriptorName="+listenerName+"\n")

@@ -65,8 +65,10 @@ func printManager(ctx context.Context, w io.Writer, m *manager.Manager) error {
 	if virt == "" {
 		virt = "none"
 	}
-	fmt.Fprintf(w, "systemd %s, system state %s, virtualization %s\n", p.Version, p.SystemState, virt)
-	fmt.Fprintf(w, "%d unit names loaded, %d failed, %d jobs queued\n\n", p.NNames, p.NFailedUnits, p.NJobs)
+	fmt.Fprintf(w, "systemd %s, system state %s, virtualization %s\n",
+		p.Version, p.SystemState, virt)
+	fmt.Fprintf(w, "%d unit names loaded, %d failed, %d jobs queued\n\n",
+		p.NNames, p.NFailedUnits, p.NJobs)
 	return nil
 }
 
@@ -105,6 +107,7 @@ func startAndWait(ctx context.Context, w io.Writer, m *manager.Manager, name str
 	if err := job.Wait(ctx); err != nil {
 		return fmt.Errorf("wait for job of %s: %w", name, err)
 	}
-	fmt.Fprintf(w, "job finished: %s (signalled after %v)\n", job.Result(), time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(w, "job finished: %s (signalled after %v)\n",
+		job.Result(), time.Since(start).Round(time.Millisecond))
 	return nil
 }
