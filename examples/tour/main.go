@@ -43,12 +43,19 @@ var steps = []step{
 	{"exec", "exec.Command, as a systemd service",
 		"run.Command mirrors os/exec, but systemd starts the process as a transient service: " +
 			"not a child of this program, in a cgroup of its own, and as another user if asked."},
+	{"inspect", "what systemd knows about a service",
+		"systemd tracks a service by its cgroup, not by its process tree: a daemon that " +
+			"double-forked away from its parent is still among the unit's processes, and one " +
+			"Kill ends them all."},
 	{"sandbox", "sandboxing without containers",
 		"One property per transient service narrows what it sees of the file system: a private " +
 			"/tmp, no /home, a read-only /usr and /etc, hidden or bind-mounted paths."},
 	{"firewall", "a firewall for one service",
 		"IPAddressDeny= and IPAddressAllow= give one service a firewall of its own, a BPF " +
 			"program on its cgroup; every other process keeps its network."},
+	{"limits", "cgroup limits",
+		"CPUQuota=, MemoryMax= and TasksMax= cap what one service may use. Each workload " +
+			"runs twice, without its limit and with it."},
 	{"rollout", "rolling out a new version with a template unit",
 		"One unit file, app@.service, runs every version of an app: app@v1 and app@v2 run side " +
 			"by side, each with its own main process, until stopping v1 completes the switch."},
@@ -99,7 +106,8 @@ func run(ctx context.Context, w io.Writer, dir string, steps []step) error {
 
 	fmt.Fprintln(w)
 	if len(failed) > 0 {
-		return fmt.Errorf("%d of %d examples failed: %s", len(failed), len(steps), strings.Join(failed, ", "))
+		return fmt.Errorf("%d of %d examples failed: %s",
+			len(failed), len(steps), strings.Join(failed, ", "))
 	}
 	fmt.Fprintf(w, "=== All %d examples ran, in %v. Their sources are in examples/NAME/main.go;\n",
 		len(steps), time.Since(start).Round(100*time.Millisecond))
@@ -116,8 +124,8 @@ func checkPrograms(dir string, steps []step) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("example programs missing from %s: %s (build them with go build -o bin/ ./examples/...)",
-			dir, strings.Join(missing, ", "))
+		return fmt.Errorf("example programs missing from %s: %s "+
+			"(build them with go build -o bin/ ./examples/...)", dir, strings.Join(missing, ", "))
 	}
 	return nil
 }

@@ -66,7 +66,8 @@ func TestTour(t *testing.T) {
 	text := out.String()
 
 	for i, s := range steps {
-		assert.Contains(t, text, fmt.Sprintf("\n=== %d/%d  %s: %s\n", i+1, len(steps), s.name, s.title))
+		heading := fmt.Sprintf("\n=== %d/%d  %s: %s\n", i+1, len(steps), s.name, s.title)
+		assert.Contains(t, text, heading)
 	}
 	assert.NotContains(t, text, "FAILED")
 	assert.Contains(t, text, fmt.Sprintf("=== All %d examples ran, in ", len(steps)))
@@ -84,7 +85,8 @@ func TestTour(t *testing.T) {
 func TestFailedStepIsReported(t *testing.T) {
 	dir := t.TempDir()
 	script := func(name, body string) {
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"+body+"\n"), 0o755))
+		content := []byte("#!/bin/sh\n" + body + "\n")
+		require.NoError(t, os.WriteFile(filepath.Join(dir, name), content, 0o755))
 	}
 	script("bad", "echo partial; exit 3")
 	script("good", "printf 'one\\n\\ntwo'")
@@ -96,12 +98,14 @@ func TestFailedStepIsReported(t *testing.T) {
 	require.EqualError(t, err, "1 of 2 examples failed: bad")
 	assert.Contains(t, out.String(), "\n    partial\n\n--- bad FAILED: exit status 3\n")
 	assert.Contains(t, out.String(), "\n=== 2/2  good: works\n    It works.\n")
-	assert.Contains(t, out.String(), "\n    one\n\n    two\n", "empty lines stay empty; a last line gets its newline")
+	assert.Contains(t, out.String(), "\n    one\n\n    two\n",
+		"empty lines stay empty; a last line gets its newline")
 }
 
 func TestMissingProgramStopsTheTour(t *testing.T) {
 	var out bytes.Buffer
-	err := run(context.Background(), &out, t.TempDir(), []step{{"nowhere", "missing", "Not built."}})
+	tour := []step{{"nowhere", "missing", "Not built."}}
+	err := run(context.Background(), &out, t.TempDir(), tour)
 
 	require.ErrorContains(t, err, "example programs missing from ")
 	assert.ErrorContains(t, err, ": nowhere (build them with go build -o bin/ ./examples/...)")
