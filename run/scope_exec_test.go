@@ -3,7 +3,10 @@ package run_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -222,4 +225,73 @@ func TestIntegrationScopeLeftovers(t *testing.T) {
 	require.NoError(t, cmd.Run())
 	awaitProcesses(t, marker, 0)
 	testbed.AwaitShow(t, cmd.Result.Unit, "LoadState", "not-found")
+}
+
+// TestIntegrationScopeCancelDuringStart lets contexts expire while Start
+// is at work: whether or not the scope was created, neither it nor the
+// program is left.
+func TestIntegrationScopeCancelDuringStart(t *testing.T) {
+	testbed.Require(t)
+	marker := "6" + strconv.Itoa(os.Getpid())
+
+	var names []string
+	for i := range 20 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i)*300*time.Microsecond)
+		cmd := run.CommandContext(ctx, "sleep", marker)
+		cmd.Scope = true
+		cmd.Unit = fmt.Sprintf("gostemd-scope-abandoned-%d-%d", os.Getpid(), i)
+		names = append(names, cmd.Unit+".scope")
+		if cmd.Start() == nil {
+			assert.Error(t, cmd.Wait())
+		}
+		cancel()
+	}
+
+	for _, name := range names {
+		testbed.AwaitShow(t, name, "LoadState", "not-found")
+	}
+	awaitProcesses(t, marker, 0)
+}
+
+// TestIntegrationScopeDaemonReexec re-executes systemd while a Cmd waits
+// for its scope: the result still arrives.
+func TestIntegrationScopeDaemonReexec(t *testing.T) {
+	testbed.Require(t)
+
+	cmd := scoped("read line; exit 5")
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	testbed.Systemctl(t, "daemon-reexec")
+	_, err = io.WriteString(stdin, "go\n")
+	require.NoError(t, err)
+
+	var ee *run.ExitError
+	require.ErrorAs(t, <-waited, &ee)
+	assert.Equal(t, 5, ee.ExitCode())
+	assert.False(t, ee.InvocationID.IsZero())
+	testbed.AwaitShow(t, cmd.Unit, "LoadState", "not-found")
+}
+
+// TestIntegrationScopeAccounting checks that the Result of a scope carries
+// what systemd counted for it: the IP traffic of its program.
+func TestIntegrationScopeAccounting(t *testing.T) {
+	testbed.Require(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go acceptAll(ln)
+
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	cmd := run.Command("bash", "-c", "echo hello > /dev/tcp/127.0.0.1/"+port)
+	cmd.Scope = true
+	cmd.Properties = []run.Property{run.IPAccounting(true)}
+	require.NoError(t, cmd.Run())
+
+	usage := cmd.Result.Usage
+	require.NotNil(t, usage.IPEgressBytes, "systemd did not count IP traffic")
+	assert.Positive(t, *usage.IPEgressBytes)
 }

@@ -101,4 +101,12 @@ func runAsUser(t *testing.T) {
 
 	ee := exitError(t, run.Command("sh", "-c", "exit 9"))
 	assert.Equal(t, 9, ee.ExitCode())
+
+	// A scope of the user's manager, its program traced by an
+	// unprivileged parent.
+	cmd := run.Command("cat", "/proc/self/cgroup")
+	cmd.Scope = true
+	out, err = cmd.Output()
+	require.NoError(t, err)
+	assert.Contains(t, string(out), "/user@"+userID+".service/app.slice/"+cmd.Result.Unit+"\n")
 }
