@@ -104,8 +104,9 @@ type Cmd struct {
 	// they mean for exec.Cmd: nil Env is the caller's environment, empty
 	// Dir the caller's directory, nil streams /dev/null. User and Group are
 	// set by the caller when it forks, which needs root; PTY is refused.
-	// See "Scopes" in the package documentation. False, the default, runs
-	// a service.
+	// The manager must see the caller's PIDs: it runs on the same machine,
+	// in the same PID namespace. See "Scopes" in the package documentation.
+	// False, the default, runs a service.
 	Scope bool
 
 	// Conn is the connection to the manager that runs the unit. Nil means

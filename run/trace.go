@@ -19,6 +19,10 @@ import (
 // ptrace requests are only accepted from the tracer, which is the thread
 // that forked the child, not the whole process. So one goroutine, locked to
 // its thread, starts the child and later releases it.
+//
+// NB: a child that is traced already cannot be traced again: when the
+// caller runs under a debugger or strace -f that follows its forks,
+// PTRACE_TRACEME fails and so does the start (EPERM).
 type tracee struct {
 	cmd     *exec.Cmd
 	resume  chan bool  // true lets the program run, false kills it
