@@ -120,10 +120,10 @@ type Cmd struct {
 	// which must be a bus connection, not systemd's private socket
 	// (manager.Options.Private), where a Cmd could not hold its unit.
 	//
-	// NB: Cmds on a Manager do not keep to the bound on calls waiting for
-	// a reply that Cmds sharing a Conn keep to (see maxCalls): a few
-	// hundred Cmds started at once on one Manager can exceed the system
-	// bus's limit of 128 pending replies per connection.
+	// NB: Cmds on a Manager do not keep to the bound of 32 calls waiting
+	// for a reply that Cmds sharing a Conn keep to: a few hundred Cmds
+	// started at once on one Manager can exceed the system bus's limit of
+	// 128 pending replies per connection.
 	Manager *manager.Manager
 
 	// KeepFailed leaves a failed unit loaded after Wait, so that systemctl

@@ -12,8 +12,8 @@ import (
 // Conn is a connection to a systemd manager that many Cmds can share, so that
 // each of them does not dial its own. It is safe for concurrent use and
 // reconnects by itself, as manager.Manager does. Unlike a Manager given in
-// Cmd.Manager, it bounds the calls its Cmds have waiting for a reply (see
-// maxCalls), so it suits hundreds of Cmds started at once.
+// Cmd.Manager, it lets its Cmds have no more than 32 calls waiting for a
+// reply at a time, so it suits hundreds of Cmds started at once.
 type Conn struct {
 	bus   *bus.Conn
 	calls gate

@@ -24,7 +24,8 @@ var (
 	ErrNotForScope = errors.New("property does not apply to a scope")
 )
 
-// A PropertyError reports an assignment that cannot become a property.
+// A PropertyError reports an assignment that cannot become a property, or a
+// property that a scope cannot apply.
 type PropertyError struct {
 	Name   string // the property's name, as given
 	Value  string // the value, as given
