@@ -77,7 +77,7 @@ func TestPipe(t *testing.T) {
 	assert.Equal(t, "hi\n", r.out)
 	assert.Equal(t, "", r.errOut)
 
-	r = gorunArgs(t, "from stdin\n", "-P", "-q", "sh", "-c", "cat; echo oops >&2; exit 4")
+	r = gorunArgs(t, "from stdin\n", "-P", "-q", "-G", "sh", "-c", "cat; echo oops >&2; exit 4")
 	require.NoError(t, r.err)
 	assert.Equal(t, 4, r.code)
 	assert.Equal(t, "from stdin\n", r.out)
@@ -87,7 +87,7 @@ func TestPipe(t *testing.T) {
 func TestPTY(t *testing.T) {
 	testbed.Require(t)
 
-	r := gorunArgs(t, "", "--pty", "-q", "sh", "-c", "tty; exit 2")
+	r := gorunArgs(t, "", "--pty", "-q", "--collect", "sh", "-c", "tty; exit 2")
 	require.NoError(t, r.err)
 	assert.Equal(t, 2, r.code)
 	assert.Regexp(t, `^/dev/pts/\d+\r\n$`, r.out)
