@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -143,7 +144,57 @@ func measureWatcher(helper string, busy bool) (map[string]float64, error) {
 	if err != nil {
 		return nil, err
 	}
-	return after.since(before, toggles), nil
+	m := after.since(before, toggles)
+
+	// What one question costs the client itself, asked again at once: the
+	// window's figure includes one such answer.
+	if client != nil {
+		again, _, err := client.ask()
+		if err != nil {
+			return nil, err
+		}
+		m["ask-cpu-ms"] = float64(again-after.client) / float64(time.Millisecond)
+	}
+	if client != nil && !busy {
+		n, err := countSyscalls(client.cmd.Process.Pid, straceWindow)
+		if err != nil {
+			return nil, err
+		}
+		m["idle-syscalls"] = float64(n)
+	}
+	return m, nil
+}
+
+// straceWindow is how long an idle watcher's system calls are counted,
+// after its CPU time has been.
+const straceWindow = 5 * time.Second
+
+// countSyscalls counts the system calls a process and its threads make in a
+// window, under strace: each one that returns, including a wait begun
+// before the window (a wakeup). Calls still blocked when the window closes
+// are not counted.
+func countSyscalls(pid int, window time.Duration) (int, error) {
+	out := filepath.Join(os.TempDir(), fmt.Sprintf("gostemd-bench-strace-%d", pid))
+	defer os.Remove(out)
+
+	secs := fmt.Sprintf("%.0f", window.Seconds())
+	cmd := exec.Command("timeout", "-s", "INT", secs, "strace", "-f", "-qq", "-o", out, "-p", fmt.Sprint(pid))
+	if msg, err := cmd.CombinedOutput(); err != nil && cmd.ProcessState.ExitCode() != 124 {
+		return 0, fmt.Errorf("strace: %w: %s", err, msg)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		return 0, err
+	}
+
+	n := 0
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.Contains(l, "(") && !strings.Contains(l, "<unfinished ...>") &&
+			!strings.Contains(l, "<detached ...>") {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // sample is the CPU time of the processes involved at one moment: systemd
@@ -294,7 +345,18 @@ func (w *watcherProc) stop() {
 // serveWatcher is the helper side of watcherProc: it says it is ready, then
 // answers each line of input with its CPU time and the events counted, until
 // the input ends.
+//
+// With GOSTEMD_BENCH_PROFILE set to a directory, the helper writes a CPU
+// profile of its time after ready there (watch-<pid>.pprof), to find where
+// a watcher spends it.
 func serveWatcher(events func() int64) int {
+	if dir := os.Getenv("GOSTEMD_BENCH_PROFILE"); dir != "" {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("watch-%d.pprof", os.Getpid())))
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer f.Close()
+			defer pprof.StopCPUProfile()
+		}
+	}
 	fmt.Println("ready")
 	sc := bufio.NewScanner(os.Stdin)
 	for sc.Scan() {
