@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -294,4 +295,37 @@ func TestIntegrationScopeAccounting(t *testing.T) {
 	usage := cmd.Result.Usage
 	require.NotNil(t, usage.IPEgressBytes, "systemd did not count IP traffic")
 	assert.Positive(t, *usage.IPEgressBytes)
+}
+
+// TestIntegrationScopeLeaks runs scopes that succeed, fail to start and
+// are cancelled, with pipes, and checks that no goroutine or file
+// descriptor of theirs is left.
+func TestIntegrationScopeLeaks(t *testing.T) {
+	testbed.Require(t)
+	conn := connectRun(t)
+	fds, goroutines := countFDs(t), runtime.NumGoroutine()
+
+	for i := range 6 {
+		ctx, cancel := context.WithCancel(context.Background())
+		cmd := run.CommandContext(ctx, "sh", "-c", "echo out; echo err >&2; read line")
+		cmd.Scope = true
+		cmd.Stdin = strings.NewReader("line\n")
+		cmd.Stdout, cmd.Stderr = &bytes.Buffer{}, &bytes.Buffer{}
+		if i%2 == 0 {
+			cmd.Conn = conn
+		}
+		if i%3 == 2 {
+			cmd.Path = "/nonexistent/gostemd-program"
+		}
+
+		if err := cmd.Start(); err == nil {
+			if i%3 == 1 {
+				cancel()
+			}
+			_ = cmd.Wait()
+		}
+		cancel()
+	}
+	awaitCount(t, "file descriptors", fds, func() int { return countFDs(t) })
+	awaitCount(t, "goroutines", goroutines, runtime.NumGoroutine)
 }
