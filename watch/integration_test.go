@@ -36,14 +36,13 @@ func TestIntegrationServiceChanges(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, job.Wait(ctx))
 
-	e, before := await(t, w, changedTo(name, "active"))
-	active := e.(watch.Changed)
-	assert.NotZero(t, active.State.MainPID)
-	assert.Contains(t, active.Fields, watch.FieldActiveState)
+	e, before := await(t, w, reaches(name, "active"))
+	active, _ := stateOf(e, name)
+	assert.NotZero(t, active.MainPID)
 	assert.Contains(t, before, watch.JobStarted{Unit: name, ID: job.ID()})
 
 	// systemd may apply READY=1 and STATUS= of one message in two steps.
-	if active.State.StatusText != "hello" {
+	if active.StatusText != "hello" {
 		var skipped []watch.Event
 		e, skipped = await(t, w, statusIs(name, "hello"))
 		before = append(before, skipped...)
@@ -56,11 +55,12 @@ func TestIntegrationServiceChanges(t *testing.T) {
 	bye := e.(watch.Changed)
 	assert.Contains(t, bye.Fields, watch.FieldStatusText)
 	assert.NotContains(t, bye.Fields, watch.FieldMainPID)
-	assert.Equal(t, active.State.MainPID, bye.State.MainPID)
+	assert.Equal(t, active.MainPID, bye.State.MainPID)
 
 	testbed.Systemctl(t, "kill", "-s", "KILL", name)
-	e, between := await(t, w, changedTo(name, "failed"))
+	e, between := await(t, w, reaches(name, "failed"))
 	failed := e.(watch.Changed)
+	assert.Contains(t, failed.Fields, watch.FieldActiveState)
 	assert.Equal(t, unit.ResultSignal, failed.State.Result)
 	assert.Equal(t, unit.CodeKilled, failed.State.ExecMainCode)
 	assert.Equal(t, int32(9), failed.State.ExecMainStatus)

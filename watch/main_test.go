@@ -77,11 +77,13 @@ func await(tb testing.TB, w *watch.Watcher, match func(watch.Event) bool) (watch
 	}
 }
 
-// changedTo matches a Changed event of the unit whose ActiveState is state.
-func changedTo(name string, state string) func(watch.Event) bool {
+// reaches matches an event that gives the unit that ActiveState. Not only
+// Changed does: systemd unloads an inactive unit, and a unit loaded again
+// is reported as Added, with the state it has by then.
+func reaches(name string, state string) func(watch.Event) bool {
 	return func(e watch.Event) bool {
-		c, ok := e.(watch.Changed)
-		return ok && c.Unit == name && string(c.State.ActiveState) == state
+		s, ok := stateOf(e, name)
+		return ok && string(s.ActiveState) == state
 	}
 }
 

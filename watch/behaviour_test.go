@@ -1,0 +1,342 @@
+package watch_test
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gostemd/gostemd/internal/testbed"
+	"github.com/gostemd/gostemd/manager"
+	"github.com/gostemd/gostemd/unit"
+	"github.com/gostemd/gostemd/watch"
+)
+
+const sleeper = "[Service]\nType=exec\nExecStart=/bin/sleep 1000\n"
+
+// cycle starts and stops the unit n times, waiting for each job.
+func cycle(tb testing.TB, m *manager.Manager, name string, n int) {
+	tb.Helper()
+	ctx := testContext(tb)
+
+	for range n {
+		for _, do := range []func() (*unit.Job, error){
+			func() (*unit.Job, error) { return m.StartUnit(ctx, name, "") },
+			func() (*unit.Job, error) { return m.StopUnit(ctx, name, "") },
+		} {
+			job, err := do()
+			require.NoError(tb, err)
+			require.NoError(tb, job.Wait(ctx))
+		}
+	}
+}
+
+// next allowed ActiveStates of a service that is started and stopped.
+var transitions = map[unit.ActiveState][]unit.ActiveState{
+	unit.Inactive:     {unit.Activating, unit.Active},
+	unit.Activating:   {unit.Active, unit.Deactivating, unit.Inactive},
+	unit.Active:       {unit.Deactivating, unit.Inactive},
+	unit.Deactivating: {unit.Inactive},
+}
+
+func TestIntegrationOrderPerUnit(t *testing.T) {
+	testbed.Require(t)
+	m := connect(t)
+	name := "gostemd-watch-order.service"
+	testbed.WriteUnit(t, name, sleeper)
+
+	w := watchUnits(t, m, &watch.Options{Units: []string{name}})
+	state := initial(t, w).States[0].ActiveState
+	cycle(t, m, name, 20)
+
+	starts := 0
+	for starts < 20 || state != unit.Inactive {
+		s, ok := stateOf(next(t, w), name)
+		if !ok || s.ActiveState == state {
+			continue
+		}
+		require.Contains(t, transitions[state], s.ActiveState, "after %s", state)
+		state = s.ActiveState
+		if state == unit.Active {
+			starts++
+		}
+	}
+	assert.Equal(t, 20, starts)
+}
+
+func TestIntegrationSlowReader(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m := connect(t)
+	name := "gostemd-watch-slow.service"
+	testbed.WriteUnit(t, name, sleeper)
+
+	slow := watchUnits(t, m, &watch.Options{Units: []string{name}, Buffer: 4})
+	fast := watchUnits(t, m, &watch.Options{Units: []string{name}})
+	initial(t, fast)
+
+	// The slow reader reads nothing while the unit changes; the jobs and
+	// the other Watcher go on regardless.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cycle(t, m, name, 10)
+	}()
+	starts, state := 0, unit.Inactive
+	for starts < 10 || state != unit.Inactive {
+		s, ok := stateOf(next(t, fast), name)
+		if ok && s.ActiveState != state {
+			state = s.ActiveState
+			if state == unit.Active {
+				starts++
+			}
+		}
+	}
+	<-done
+
+	var resync *watch.Resync
+	for resync == nil {
+		if r, ok := next(t, slow).(watch.Resync); ok && r.Reason == watch.FellBehind {
+			resync = &r
+		}
+	}
+	require.Len(t, resync.States, 1)
+	assert.Equal(t, unit.Inactive, resync.States[0].ActiveState, "the current state")
+
+	job, err := m.StartUnit(ctx, name, "")
+	require.NoError(t, err)
+	require.NoError(t, job.Wait(ctx))
+	_, _ = await(t, slow, reaches(name, "active"))
+}
+
+// stateOf returns the state of the unit an event carries, if it does.
+func stateOf(e watch.Event, name string) (watch.State, bool) {
+	switch e := e.(type) {
+	case watch.Changed:
+		return e.State, e.Unit == name
+	case watch.Added:
+		return e.State, e.Unit == name
+	case watch.Removed:
+		return watch.State{Unit: name, ActiveState: unit.Inactive}, e.Unit == name
+	case watch.Resync:
+		for _, s := range e.States {
+			if s.Unit == name {
+				return s, true
+			}
+		}
+	}
+	return watch.State{}, false
+}
+
+func TestIntegrationReexec(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m := connect(t)
+	name := "gostemd-watch-reexec.service"
+	testbed.WriteUnit(t, name, sleeper)
+	job, err := m.StartUnit(ctx, name, "")
+	require.NoError(t, err)
+	require.NoError(t, job.Wait(ctx))
+
+	w := watchUnits(t, m, &watch.Options{Units: []string{name}})
+	before := initial(t, w).States[0]
+	require.Equal(t, unit.Active, before.ActiveState)
+
+	testbed.Systemctl(t, "daemon-reexec")
+	e, skipped := await(t, w, func(e watch.Event) bool {
+		_, ok := e.(watch.Resync)
+		return ok
+	})
+	r := e.(watch.Resync)
+	assert.Contains(t, []watch.Reason{watch.Reexecuted, watch.Reconnected}, r.Reason)
+	require.Len(t, r.States, 1)
+	assert.Equal(t, before, r.States[0], "the unit went on running")
+	for _, e := range skipped {
+		assert.NotEqual(t, watch.Removed{Unit: name}, e, "a reexec removes nothing")
+	}
+
+	job, err = m.StopUnit(ctx, name, "")
+	require.NoError(t, err)
+	require.NoError(t, job.Wait(ctx))
+	_, _ = await(t, w, reaches(name, "inactive"))
+}
+
+func TestIntegrationDaemonReload(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m := connect(t)
+	name := "gostemd-watch-reload.service"
+	testbed.WriteUnit(t, name, sleeper)
+	job, err := m.StartUnit(ctx, name, "")
+	require.NoError(t, err)
+	require.NoError(t, job.Wait(ctx))
+
+	w := watchUnits(t, m, nil)
+	initial(t, w)
+	require.NoError(t, m.Reload(ctx))
+
+	// A unit that appears after the reload marks the end of what the
+	// reload sent.
+	marker := "gostemd-watch-marker.service"
+	testbed.WriteUnit(t, marker, sleeper)
+	_, err = m.LoadUnit(ctx, marker)
+	require.NoError(t, err)
+	_, seen := await(t, w, func(e watch.Event) bool {
+		a, ok := e.(watch.Added)
+		return ok && a.Unit == marker
+	})
+	for _, e := range seen {
+		if r, ok := e.(watch.Removed); ok {
+			assert.NotEqual(t, name, r.Unit, "a reload unloads no running unit")
+			assert.NotEqual(t, "dbus.service", r.Unit)
+		}
+	}
+}
+
+func TestIntegrationAll(t *testing.T) {
+	testbed.Require(t)
+	m := connect(t)
+	name := "gostemd-watch-all.service"
+	testbed.WriteUnit(t, name, sleeper)
+
+	w := watchUnits(t, m, nil)
+	states := initial(t, w).States
+	require.NotEmpty(t, states)
+	found := false
+	for _, s := range states {
+		found = found || (s.Unit == "dbus.service" && s.ActiveState == unit.Active)
+		assert.True(t, s.Loaded(), "%s", s.Unit)
+	}
+	assert.True(t, found, "dbus.service is listed as active")
+
+	cycle(t, m, name, 1)
+	_, _ = await(t, w, reaches(name, "active"))
+	_, _ = await(t, w, reaches(name, "inactive"))
+}
+
+func TestIntegrationManyUnits(t *testing.T) {
+	testbed.Require(t)
+	m := connect(t)
+
+	names := []string{"dbus.service"}
+	for i := range 250 {
+		names = append(names, fmt.Sprintf("gostemd-watch-none-%d.service", i))
+	}
+	w := watchUnits(t, m, &watch.Options{Units: names})
+	states := initial(t, w).States
+	require.Len(t, states, len(names))
+	assert.Equal(t, unit.Active, states[0].ActiveState)
+	for _, s := range states[1:] {
+		assert.False(t, s.Loaded(), "%s", s.Unit)
+	}
+
+	// None of them got loaded by being watched.
+	out := testbed.Systemctl(t, "list-units", "--all", "--no-legend", "gostemd-watch-none-*")
+	assert.Empty(t, out)
+}
+
+func TestIntegrationUntil(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m := connect(t)
+	name := "gostemd-watch-until.service"
+	testbed.WriteUnit(t, name, sleeper)
+	u, err := m.LoadUnit(ctx, name)
+	require.NoError(t, err)
+
+	s, err := watch.UntilStopped(ctx, u)
+	require.NoError(t, err)
+	assert.Equal(t, unit.Inactive, s.ActiveState)
+
+	started := make(chan error, 1)
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		_, err := u.Start(ctx, "")
+		started <- err
+	}()
+	s, err = watch.UntilActive(ctx, u)
+	require.NoError(t, err)
+	require.NoError(t, <-started)
+	assert.Equal(t, unit.Active, s.ActiveState)
+	assert.NotZero(t, s.MainPID)
+
+	s, err = watch.Until(ctx, u, func(s watch.State) bool { return s.MainPID != 0 })
+	require.NoError(t, err)
+	pid := s.MainPID
+
+	go func() { _, _ = u.Stop(ctx, "") }()
+	s, err = watch.UntilStopped(ctx, u)
+	require.NoError(t, err)
+	assert.Equal(t, unit.Inactive, s.ActiveState)
+	assert.NotEqual(t, pid, s.MainPID)
+}
+
+func TestIntegrationUntilActiveFails(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m := connect(t)
+	name := "gostemd-watch-fails.service"
+	testbed.WriteUnit(t, name, "[Service]\nType=oneshot\nExecStart=/bin/false\n")
+	u, err := m.LoadUnit(ctx, name)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = u.ResetFailed(ctx) })
+
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		_, _ = u.Start(ctx, "")
+	}()
+	s, err := watch.UntilActive(ctx, u)
+	require.ErrorIs(t, err, watch.ErrFailed)
+	assert.Equal(t, unit.Failed, s.ActiveState)
+	assert.Equal(t, unit.ResultExitCode, s.Result)
+}
+
+func TestIntegrationNoGoroutineLeft(t *testing.T) {
+	testbed.Require(t)
+	m := connect(t)
+	warm, err := watch.Units(testContext(t), m, "dbus.service")
+	require.NoError(t, err)
+	require.NoError(t, warm.Close())
+	time.Sleep(time.Second)
+	before := runtime.NumGoroutine()
+
+	for range 5 {
+		w, err := watch.Units(testContext(t), m, "dbus.service")
+		require.NoError(t, err)
+		initial(t, w)
+		require.NoError(t, w.Close())
+		_, open := <-w.Events()
+		assert.False(t, open)
+		assert.NoError(t, w.Err())
+	}
+
+	// Not assert.Eventually: it runs its condition on a goroutine of its
+	// own, which the count would include.
+	deadline := time.Now().Add(30 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		buf := make([]byte, 1<<20)
+		t.Errorf("goroutines: %d before, %d after\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestIntegrationManagerClosed(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+
+	m, err := manager.Connect(ctx, nil)
+	require.NoError(t, err)
+	w, err := watch.Units(ctx, m, "dbus.service")
+	require.NoError(t, err)
+	defer w.Close()
+
+	require.NoError(t, m.Close())
+	for range w.Events() {
+	}
+	assert.Error(t, w.Err())
+}
