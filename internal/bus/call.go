@@ -95,6 +95,47 @@ func (c *Conn) call(ctx context.Context, retry bool, path dbus.ObjectPath, iface
 	}
 }
 
+// Pending is a method call sent without waiting for its reply, so that
+// several calls can be on their way at once. systemd handles the calls of
+// one connection in the order they were sent: a call sent after others
+// runs after them.
+type Pending struct {
+	call *dbus.Call
+	l    *link
+	err  error
+}
+
+// Send sends a method call of systemd's object at path and returns at once;
+// Reply waits for the answer. Like Call, it never sends a method twice.
+func (c *Conn) Send(ctx context.Context, path dbus.ObjectPath, iface, method string,
+	args ...any,
+) *Pending {
+	msg, err := c.newCall(path, iface, method, args)
+	if err != nil {
+		return &Pending{err: err}
+	}
+
+	l, _, err := c.usable(ctx)
+	if err != nil {
+		return &Pending{err: err}
+	}
+	return &Pending{call: l.conn.SendWithContext(ctx, msg, make(chan *dbus.Call, 1)), l: l}
+}
+
+// Reply waits for the call's reply. godbus ends every call it sent: with
+// its reply, with the context's error, or with the connection's.
+func (p *Pending) Reply() *Reply {
+	if p.err != nil {
+		return &Reply{Err: p.err}
+	}
+
+	<-p.call.Done
+	if p.call.Err != nil {
+		return &Reply{Err: translate(p.call.Err, linkFailed(p.l, p.call.Err))}
+	}
+	return &Reply{Body: p.call.Body}
+}
+
 // linkFailed tells whether err, returned by a call on l, means that l's
 // connection is gone. godbus closes a connection before it fails the calls
 // pending on it, but a failed write leaves it open: linkFailed closes it then,

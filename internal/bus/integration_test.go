@@ -692,3 +692,33 @@ func TestIntegrationBusDaemonRestart(t *testing.T) {
 	startUnit(t, c, probeUnit)
 	assert.Empty(t, awaitActiveState(t, unit, "active"))
 }
+
+// TestIntegrationSend checks calls sent together: each gets its own reply,
+// errors included, and a call on a closed connection fails with ErrClosed.
+func TestIntegrationSend(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+
+	for _, tt := range systemTransports {
+		t.Run(tt.name, func(t *testing.T) {
+			c := dial(t, tt.opts)
+			path := bus.UnitPath("dbus.socket")
+			ids := c.Send(ctx, path, bus.PropertiesInterface, "Get", bus.UnitInterface, "Id")
+			missing := c.Send(ctx, path, bus.PropertiesInterface, "Get", bus.UnitInterface, "NoSuch")
+			version := c.Send(ctx, bus.ManagerPath, bus.PropertiesInterface, "Get",
+				bus.ManagerInterface, "Version")
+
+			var id, ver dbus.Variant
+			require.NoError(t, ids.Reply().Store(&id))
+			assert.Equal(t, "dbus.socket", id.Value())
+			assert.ErrorIs(t, missing.Reply().Err, gostemd.ErrUnknownProperty)
+			require.NoError(t, version.Reply().Store(&ver))
+			assert.NotEmpty(t, ver.Value())
+
+			require.NoError(t, c.Close())
+			closed := c.Send(ctx, bus.ManagerPath, bus.PropertiesInterface, "Get",
+				bus.ManagerInterface, "Version")
+			assert.ErrorIs(t, closed.Reply().Err, gostemd.ErrClosed)
+		})
+	}
+}
