@@ -145,7 +145,7 @@ type Cmd struct {
 
 	conn    *bus.Conn // the connection in use
 	owned   bool      // conn is the Cmd's own, to close after Wait
-	calls   gate      // bounds calls on a shared connection
+	calls   *gate     // bounds calls on a shared connection
 	proc    *exec.Cmd // a scope's process
 	watch   *watch
 	name    string
@@ -333,15 +333,20 @@ func (c *Cmd) start(ctx context.Context) error {
 // startUnit subscribes to the unit's changes, then has systemd start it.
 func (c *Cmd) startUnit(ctx context.Context, props []bus.Property) error {
 	var err error
-	if c.watch, err = newWatch(ctx, c.conn, c.name, c.calls); err != nil {
+	c.watch, err = newWatch(ctx, c.conn, c.name, bus.ServiceInterface, c.calls)
+	if err != nil {
 		return err
 	}
 
-	reply := c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.StartTransientUnit,
-		c.name, "fail", props, []bus.AuxUnit{})
+	var job dbus.ObjectPath
+	err = c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.StartTransientUnit,
+		c.name, "fail", props, []bus.AuxUnit{}).Store(&job)
 	c.closeAll(c.closeAfterStart)
 	c.closeAfterStart = nil
-	return reply.Err
+	if err == nil {
+		c.watch.queued(job)
+	}
+	return err
 }
 
 func (c *Cmd) context() context.Context {
@@ -641,26 +646,12 @@ func (c *Cmd) awaitUnit() (*Result, error) {
 	if err := c.watch.wait(ctx, unitState.over); err != nil {
 		return nil, fmt.Errorf("run: wait for unit %s: %w", c.name, err)
 	}
-
-	res, err := c.watch.result(ctx, c.name)
+	// On a connection of the Cmd's own, closing it drops the reference.
+	res, err := c.watch.result(ctx, c.name, !c.owned)
 	if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}
-	c.release(ctx)
 	return res, nil
-}
-
-// release drops the unit's reference on a shared connection, so systemd
-// may collect it; on a connection of the Cmd's own, closing it does that.
-func (c *Cmd) release(ctx context.Context) {
-	if c.owned {
-		return
-	}
-	// An error leaves the unit referenced until the Conn closes; there is
-	// nobody to tell.
-	_ = c.calls.do(ctx, func() error {
-		return c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.UnrefUnit, c.name).Err
-	})
 }
 
 // awaitCopiers waits for the pipe goroutines and returns the first error.

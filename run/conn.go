@@ -16,7 +16,7 @@ import (
 // reply at a time, so it suits hundreds of Cmds started at once.
 type Conn struct {
 	bus   *bus.Conn
-	calls gate
+	calls *gate
 }
 
 // maxCalls bounds the calls that the Cmds sharing a Conn have waiting for a
@@ -28,21 +28,62 @@ type Conn struct {
 // passes; until it moves there, only the calls of Cmds on a Conn keep to it.
 const maxCalls = 32
 
-// gate bounds how many calls run at once; a nil gate does not.
-type gate chan struct{}
+// gate bounds how many calls wait for a reply at once; a nil gate does not.
+// A caller may take several slots for calls it sends together.
+type gate struct {
+	slots chan struct{}
 
-func (g gate) do(ctx context.Context, call func() error) error {
+	// turn is held by the one caller gathering its slots, so that two
+	// callers never each hold a part of what they need and wait for the
+	// rest forever.
+	turn chan struct{}
+}
+
+func newGate(n int) *gate {
+	return &gate{slots: make(chan struct{}, n), turn: make(chan struct{}, 1)}
+}
+
+// do runs call, which makes one call, in a slot of its own.
+func (g *gate) do(ctx context.Context, call func() error) error {
+	return g.doN(ctx, 1, call)
+}
+
+// doN runs call, which has up to n calls waiting at once, in n slots.
+func (g *gate) doN(ctx context.Context, n int, call func() error) error {
 	if g == nil {
 		return call()
 	}
 
+	if err := g.acquire(ctx, n); err != nil {
+		return err
+	}
+	defer g.release(n)
+	return call()
+}
+
+func (g *gate) acquire(ctx context.Context, n int) error {
 	select {
-	case g <- struct{}{}:
+	case g.turn <- struct{}{}:
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	defer func() { <-g }()
-	return call()
+	defer func() { <-g.turn }()
+
+	for i := range n {
+		select {
+		case g.slots <- struct{}{}:
+		case <-ctx.Done():
+			g.release(i)
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func (g *gate) release(n int) {
+	for range n {
+		<-g.slots
+	}
 }
 
 // Connect connects to the manager opts chooses, read as manager.Connect
@@ -60,7 +101,7 @@ func Connect(ctx context.Context, opts *manager.Options) (*Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run: connect to systemd: %w", err)
 	}
-	return &Conn{bus: conn, calls: make(gate, maxCalls)}, nil
+	return &Conn{bus: conn, calls: newGate(maxCalls)}, nil
 }
 
 // Close closes the connection. The Waits of Cmds still running on it fail;

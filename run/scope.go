@@ -27,7 +27,7 @@ func (c *Cmd) startScope(ctx context.Context) error {
 	if err := c.connect(ctx); err != nil {
 		return err
 	}
-	if c.watch, err = newWatch(ctx, c.conn, c.name, c.calls); err != nil {
+	if c.watch, err = newWatch(ctx, c.conn, c.name, bus.ScopeInterface, c.calls); err != nil {
 		return err
 	}
 
@@ -56,7 +56,9 @@ func (c *Cmd) placeAndRun(ctx context.Context, t *tracee, props []bus.Property) 
 
 	if created {
 		c.kill()
-		c.release(context.Background())
+		if !c.owned {
+			c.watch.unref(context.Background(), c.name)
+		}
 	}
 	_ = c.proc.Wait()
 	return err
@@ -141,13 +143,15 @@ func (c *Cmd) placeInScope(ctx context.Context, pid int, props []bus.Property) (
 	}
 	props = append(props, pids)
 
+	var job dbus.ObjectPath
 	err = c.calls.do(ctx, func() error {
 		return c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.StartTransientUnit,
-			c.name, "fail", props, []bus.AuxUnit{}).Err
+			c.name, "fail", props, []bus.AuxUnit{}).Store(&job)
 	})
 	if err != nil {
 		return mayHaveStarted(err), err
 	}
+	c.watch.queued(job)
 	return true, c.awaitScopeStart(ctx)
 }
 
@@ -202,12 +206,11 @@ func (c *Cmd) awaitScope() (*Result, error) {
 		return nil, fmt.Errorf("run: wait for unit %s: %w", c.name, err)
 	}
 
-	res, err := c.watch.result(ctx, c.name)
+	res, err := c.watch.result(ctx, c.name, !c.owned)
 	if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}
 	res.setProcess(state)
-	c.release(ctx)
 	return res, nil
 }
 
