@@ -122,6 +122,28 @@ func (c *Conn) Send(ctx context.Context, path dbus.ObjectPath, iface, method str
 	return &Pending{call: l.conn.SendWithContext(ctx, msg, make(chan *dbus.Call, 1)), l: l}
 }
 
+// SendNoReply sends a method call of systemd's object at path and asks for
+// no reply: systemd makes it in its turn among the calls of the connection,
+// and whether it succeeds is not known. It returns once the call is sent.
+// Like Call, it never sends a method twice.
+func (c *Conn) SendNoReply(ctx context.Context, path dbus.ObjectPath, iface, method string,
+	args ...any,
+) error {
+	msg, err := c.newCall(path, iface, method, args)
+	if err != nil {
+		return err
+	}
+	msg.Flags |= dbus.FlagNoReplyExpected
+
+	l, _, err := c.usable(ctx)
+	if err != nil {
+		return err
+	}
+	call := l.conn.SendWithContext(ctx, msg, make(chan *dbus.Call, 1))
+	<-call.Done
+	return translate(call.Err, call.Err != nil && linkFailed(l, call.Err))
+}
+
 // Reply waits for the call's reply. godbus ends every call it sent: with
 // its reply, with the context's error, or with the connection's.
 func (p *Pending) Reply() *Reply {

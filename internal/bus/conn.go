@@ -126,6 +126,7 @@ type Conn struct {
 	changed chan struct{} // closed and replaced when link or owner changes
 	epoch   uint64        // counts those changes
 	subs    map[*Subscription]struct{}
+	shared  sharedRules
 	closed  bool
 
 	// wake tells the supervisor that systemd's owner on the bus changed.
@@ -182,6 +183,7 @@ func newConn(opts *Options) *Conn {
 		cancel:  cancel,
 		changed: make(chan struct{}),
 		subs:    make(map[*Subscription]struct{}),
+		shared:  newSharedRules(),
 		wake:    make(chan struct{}, 1),
 	}
 }

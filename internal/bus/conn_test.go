@@ -219,6 +219,12 @@ func TestMatchValidate(t *testing.T) {
 		{"bad namespace", Match{PathNamespace: "/a/"}, `invalid object path "/a/"`},
 		{"quote in interface", Match{Interface: "a'b"}, `invalid interface name "a'b"`},
 		{"dot in member", Match{Member: "a.b"}, `invalid member name "a.b"`},
+		{"via", Match{Path: ManagerPath, Via: &Match{PathNamespace: "/org"}}, ""},
+		{"bad via", Match{Via: &Match{Path: "x"}}, `via: invalid object path "x"`},
+		{"via with via", Match{Via: &Match{Via: &Match{}}},
+			"via: a shared rule cannot have Via or ManagerSubscribe"},
+		{"via subscribing", Match{Via: &Match{ManagerSubscribe: true}},
+			"via: a shared rule cannot have Via or ManagerSubscribe"},
 	}
 
 	for _, tt := range tests {
@@ -230,6 +236,23 @@ func TestMatchValidate(t *testing.T) {
 			}
 			assert.EqualError(t, err, tt.want)
 		})
+	}
+}
+
+func TestMatchRuleString(t *testing.T) {
+	for _, tt := range []struct {
+		match Match
+		want  string
+	}{
+		{Match{}, "type='signal',sender='org.freedesktop.systemd1'"},
+		{Match{Path: ManagerPath, Interface: ManagerInterface, Member: JobRemoved},
+			"type='signal',sender='org.freedesktop.systemd1',path='/org/freedesktop/systemd1'," +
+				"interface='org.freedesktop.systemd1.Manager',member='JobRemoved'"},
+		{Match{PathNamespace: UnitPathPrefix},
+			"type='signal',sender='org.freedesktop.systemd1'," +
+				"path_namespace='/org/freedesktop/systemd1/unit'"},
+	} {
+		assert.Equal(t, tt.want, tt.match.ruleString())
 	}
 }
 

@@ -33,12 +33,15 @@ type link struct {
 
 	// rules holds the subscriptions whose match rule is on this connection.
 	rules map[*Subscription]bool
+
+	// shared holds the rules of Match.Via on this connection.
+	shared map[Match]bool
 }
 
 // connect dials, authenticates and, on a bus, says Hello and learns who owns
 // systemd's name. The link is not published yet.
 func (c *Conn) connect(ctx context.Context) (*link, error) {
-	l := &link{peer: c.opts.Peer, rules: make(map[*Subscription]bool)}
+	l := &link{peer: c.opts.Peer, rules: make(map[*Subscription]bool), shared: make(map[Match]bool)}
 
 	conn, err := dbus.Dial(c.opts.Address,
 		dbus.WithSignalHandler(&signalHandler{c: c, l: l}),

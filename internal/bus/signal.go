@@ -31,9 +31,28 @@ type Match struct {
 	// signals, PropertiesChanged of units and jobs included, while some
 	// client is subscribed. False, the default, leaves it alone.
 	ManagerSubscribe bool
+
+	// Via, when not nil, is a broader match whose rule the bus daemon gets
+	// in place of this one's. Subscriptions with the same Via share one
+	// rule: it is added for the first, and removed a while (shareLinger)
+	// after the last has closed. Each subscription still receives only the
+	// signals its own fields select. One rule for all units' signals
+	// instead of one per unit saves a round trip to the bus daemon for each
+	// unit, at the cost of receiving, while the rule is in place, the
+	// signals of units nobody here follows.
+	Via *Match
 }
 
 func (m Match) validate() error {
+	if m.Via != nil {
+		switch err := m.Via.validate(); {
+		case err != nil:
+			return fmt.Errorf("via: %w", err)
+		case m.Via.Via != nil || m.Via.ManagerSubscribe:
+			return errors.New("via: a shared rule cannot have Via or ManagerSubscribe")
+		}
+	}
+
 	switch {
 	case m.Path != "" && m.PathNamespace != "":
 		return errors.New("both Path and PathNamespace are set")
@@ -84,32 +103,34 @@ func inNamespace(path, namespace dbus.ObjectPath) bool {
 	return strings.HasPrefix(string(path), string(namespace)+"/")
 }
 
-// rule returns the match rule that makes the bus daemon send the signals.
-// The sender is systemd's well-known name, which the daemon resolves to its
-// owner of the moment, so the rule survives daemon-reexec.
-func (m Match) rule() []dbus.MatchOption {
-	opts := []dbus.MatchOption{dbus.WithMatchSender(Service)}
-	if m.Path != "" {
-		opts = append(opts, dbus.WithMatchObjectPath(m.Path))
+// ruleString is the match rule of m in the bus daemon's syntax. validate
+// has made sure that no value holds a quote.
+func (m Match) ruleString() string {
+	parts := []string{"type='signal'", "sender='" + Service + "'"}
+	add := func(key, value string) {
+		if value != "" {
+			parts = append(parts, key+"='"+value+"'")
+		}
 	}
-	if m.PathNamespace != "" {
-		opts = append(opts, dbus.WithMatchPathNamespace(m.PathNamespace))
-	}
-	if m.Interface != "" {
-		opts = append(opts, dbus.WithMatchInterface(m.Interface))
-	}
-	if m.Member != "" {
-		opts = append(opts, dbus.WithMatchMember(m.Member))
-	}
-	return opts
+	add("path", string(m.Path))
+	add("path_namespace", string(m.PathNamespace))
+	add("interface", m.Interface)
+	add("member", m.Member)
+	return strings.Join(parts, ",")
 }
 
+// addRule and removeRule add and remove the match rule that makes the bus
+// daemon send the signals. The sender is systemd's well-known name, which
+// the daemon resolves to its owner of the moment, so the rule survives
+// daemon-reexec.
 func addRule(ctx context.Context, l *link, m Match) error {
-	return translate(l.conn.AddMatchSignalContext(ctx, m.rule()...), false)
+	return translate(l.conn.BusObject().CallWithContext(ctx, daemonInterface+".AddMatch", 0,
+		m.ruleString()).Err, false)
 }
 
 func removeRule(ctx context.Context, l *link, m Match) error {
-	return translate(l.conn.RemoveMatchSignalContext(ctx, m.rule()...), false)
+	return translate(l.conn.BusObject().CallWithContext(ctx, daemonInterface+".RemoveMatch", 0,
+		m.ruleString()).Err, false)
 }
 
 // ResetReason says why a subscription's stream has a gap.
@@ -225,6 +246,12 @@ func (c *Conn) register(ctx context.Context, s *Subscription) error {
 		if !current {
 			continue
 		}
+		if s.match.Via != nil {
+			if done, err := c.sharedAdded(ctx, l, s); done {
+				return err
+			}
+			continue
+		}
 		if hasRule || l.peer {
 			return nil
 		}
@@ -248,8 +275,25 @@ func (c *Conn) enroll(l *link, s *Subscription) (current, hasRule bool) {
 	if c.link != l {
 		return false, false
 	}
-	c.subs[s] = struct{}{}
+	if _, ok := c.subs[s]; !ok {
+		c.subs[s] = struct{}{}
+		c.enrollSharedLocked(s)
+	}
 	return true, l.rules[s]
+}
+
+// sharedAdded makes sure that l has the rule s relies on (Match.Via). It
+// tells whether register is done, as ruleAdded does.
+func (c *Conn) sharedAdded(ctx context.Context, l *link, s *Subscription) (bool, error) {
+	switch err := c.ensureShared(ctx, l, *s.match.Via); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, errLinkChanged):
+		return false, nil
+	default:
+		c.unregister(s)
+		return true, fmt.Errorf("add match rule: %w", err)
+	}
 }
 
 // ruleAdded records the outcome of adding s's rule to l. It tells whether
@@ -305,7 +349,10 @@ func (c *Conn) unregister(s *Subscription) *link {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 
-	delete(c.subs, s)
+	if _, ok := c.subs[s]; ok {
+		delete(c.subs, s)
+		c.unregisterSharedLocked(s)
+	}
 	l := c.link
 	if l == nil || !l.rules[s] {
 		return nil
@@ -335,6 +382,11 @@ func (c *Conn) goBackground(f func()) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 
+	return c.goBackgroundLocked(f)
+}
+
+// goBackgroundLocked is goBackground with c.mu held.
+func (c *Conn) goBackgroundLocked(f func()) bool {
 	if c.closed {
 		return false
 	}

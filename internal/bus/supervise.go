@@ -67,51 +67,71 @@ func (c *Conn) redial() *link {
 		return nil
 	}
 
-	added, err := c.addRules(ctx, l)
+	added, shared, err := c.addRules(ctx, l)
 	if err != nil {
 		l.conn.Close()
 		return nil
 	}
 
-	stale, ok := c.publishWithRules(l, added)
+	stale, staleShared, ok := c.publishWithRules(l, added, shared)
 	if !ok {
 		return nil
 	}
-	c.removeRules(ctx, l, stale)
+	c.removeRules(ctx, l, stale, staleShared)
 	return l
 }
 
-// addRules adds the match rule of every current subscription to a new link.
-func (c *Conn) addRules(ctx context.Context, l *link) ([]*Subscription, error) {
+// addRules adds the match rule of every current subscription to a new link,
+// and each shared rule (Match.Via) in use once.
+func (c *Conn) addRules(ctx context.Context, l *link) ([]*Subscription, []Match, error) {
 	if l.peer {
-		return nil, nil
+		return nil, nil, nil
 	}
 
 	c.mu.Lock()
 	subs := make([]*Subscription, 0, len(c.subs))
 	for s := range c.subs {
-		subs = append(subs, s)
+		if s.match.Via == nil {
+			subs = append(subs, s)
+		}
 	}
+	shared := c.sharedInUseLocked()
 	c.mu.Unlock()
 
 	for _, s := range subs {
 		if err := addRule(ctx, l, s.match); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return subs, nil
+	for _, v := range shared {
+		if err := addRule(ctx, l, v); err != nil {
+			return nil, nil, err
+		}
+	}
+	return subs, shared, nil
 }
 
 // publishWithRules records which subscriptions have their rule on l and
 // publishes l, in one step, so no subscription can come or go in between.
-// It returns the subscriptions closed while their rule was being added.
-func (c *Conn) publishWithRules(l *link, added []*Subscription) ([]*Subscription, bool) {
+// It returns the subscriptions closed while their rule was being added, and
+// the shared rules nobody relies on any more.
+func (c *Conn) publishWithRules(l *link, added []*Subscription, shared []Match,
+) ([]*Subscription, []Match, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 
 	if c.closed {
 		l.conn.Close()
-		return nil, false
+		return nil, nil, false
+	}
+
+	var staleShared []Match
+	for _, v := range shared {
+		if c.shared.refs[v] > 0 {
+			l.shared[v] = true
+		} else {
+			staleShared = append(staleShared, v)
+		}
 	}
 
 	var stale []*Subscription
@@ -125,13 +145,16 @@ func (c *Conn) publishWithRules(l *link, added []*Subscription) ([]*Subscription
 
 	c.link = l
 	c.changedLocked()
-	return stale, true
+	return stale, staleShared, true
 }
 
-func (c *Conn) removeRules(ctx context.Context, l *link, subs []*Subscription) {
+func (c *Conn) removeRules(ctx context.Context, l *link, subs []*Subscription, shared []Match) {
+	// An error leaves a rule that matches nothing anyone reads; the bus
+	// drops it with the connection.
+	for _, v := range shared {
+		_ = removeRule(ctx, l, v)
+	}
 	for _, s := range subs {
-		// An error leaves a rule that matches nothing anyone reads; the
-		// bus drops it with the connection.
 		_ = removeRule(ctx, l, s.match)
 	}
 }
