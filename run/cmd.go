@@ -132,6 +132,13 @@ type Cmd struct {
 	// its result, whatever the outcome (CollectMode=inactive-or-failed).
 	KeepFailed bool
 
+	// NoUsage leaves Result.Usage empty (all nil). Wait then returns as
+	// soon as systemd reports the unit's end, instead of asking systemd for
+	// the unit's resource counters afterwards, a round trip that costs
+	// about a millisecond on a small machine, in which systemd is busy
+	// cleaning up after the unit. False, the default, reads them.
+	NoUsage bool
+
 	// Err is an error Command met while preparing the Cmd, such as a
 	// failed PATH lookup; Start returns it.
 	Err error
@@ -317,36 +324,45 @@ func (c *Cmd) start(ctx context.Context) error {
 	if err := c.connect(ctx); err != nil {
 		return err
 	}
-	err = c.calls.do(ctx, func() error { return c.startUnit(ctx, props) })
+	// The start and its match rule are two calls in flight.
+	err = c.calls.doN(ctx, 2, func() error { return c.startUnit(ctx, props) })
 	if err == nil {
 		err = c.awaitTerminal(ctx)
 	}
 
 	// A unit started without anyone left to wait for it would run on
 	// unsupervised, so make sure it is not running.
-	if c.watch != nil && mayHaveStarted(err) {
+	if (c.watch != nil && mayHaveStarted(err)) || errors.Is(err, errUnwatched) {
 		c.kill()
 	}
 	return err
 }
 
-// startUnit subscribes to the unit's changes, then has systemd start it.
+// errUnwatched says that the unit may have been started although its
+// changes cannot be followed.
+var errUnwatched = errors.New("the unit may be running unwatched: stopping it")
+
+// startUnit subscribes to the unit's changes and has systemd start it, in
+// one round trip.
 func (c *Cmd) startUnit(ctx context.Context, props []bus.Property) error {
-	var err error
-	c.watch, err = newWatch(ctx, c.conn, c.name, bus.ServiceInterface, c.calls)
+	w, reply, err := startWatched(ctx, c.conn, c.name, bus.ServiceInterface, c.calls,
+		!c.owned, props)
+	c.closeAll(c.closeAfterStart)
+	c.closeAfterStart = nil
 	if err != nil {
+		if reply != nil && (reply.Err == nil || mayHaveStarted(reply.Err)) {
+			return fmt.Errorf("%w (%w)", err, errUnwatched)
+		}
 		return err
 	}
 
+	c.watch = w
 	var job dbus.ObjectPath
-	err = c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.StartTransientUnit,
-		c.name, "fail", props, []bus.AuxUnit{}).Store(&job)
-	c.closeAll(c.closeAfterStart)
-	c.closeAfterStart = nil
-	if err == nil {
-		c.watch.queued(job)
+	if err := reply.Store(&job); err != nil {
+		return err
 	}
-	return err
+	c.watch.queued(job)
+	return nil
 }
 
 func (c *Cmd) context() context.Context {
@@ -647,7 +663,7 @@ func (c *Cmd) awaitUnit() (*Result, error) {
 		return nil, fmt.Errorf("run: wait for unit %s: %w", c.name, err)
 	}
 	// On a connection of the Cmd's own, closing it drops the reference.
-	res, err := c.watch.result(ctx, c.name, !c.owned)
+	res, err := c.watch.result(ctx, c.name, !c.owned, !c.NoUsage)
 	if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}

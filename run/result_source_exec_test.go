@@ -59,3 +59,28 @@ func assertResultIsShown(t *testing.T, res *run.Result, name string) {
 	require.NotNil(t, res.Usage.IPEgressBytes)
 	assert.Equal(t, show("IPEgressBytes"), strconv.FormatUint(*res.Usage.IPEgressBytes, 10))
 }
+
+// TestIntegrationCmdNoUsage checks that NoUsage leaves the counters out and
+// the rest of the result in, on a shared Conn and on a Cmd's own.
+func TestIntegrationCmdNoUsage(t *testing.T) {
+	testbed.Require(t)
+
+	for _, shared := range []bool{false, true} {
+		t.Run("shared="+strconv.FormatBool(shared), func(t *testing.T) {
+			cmd := run.Command("sh", "-c", "exit 5")
+			cmd.NoUsage = true
+			cmd.Properties = []run.Property{run.IPAccounting(true)}
+			if shared {
+				cmd.Conn = connectRun(t)
+			}
+
+			ee := exitError(t, cmd)
+			assert.Equal(t, 5, ee.ExitCode())
+			assert.NotZero(t, cmd.Result.MainPID)
+			assert.False(t, cmd.Result.InvocationID.IsZero())
+			assert.Nil(t, cmd.Result.Usage.IPIngressBytes, "IP accounting is on, but not read")
+			assert.Nil(t, cmd.Result.Usage.IPEgressBytes)
+			testbed.AwaitShow(t, cmd.Result.Unit, "LoadState", "not-found")
+		})
+	}
+}

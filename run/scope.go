@@ -27,7 +27,7 @@ func (c *Cmd) startScope(ctx context.Context) error {
 	if err := c.connect(ctx); err != nil {
 		return err
 	}
-	if c.watch, err = newWatch(ctx, c.conn, c.name, bus.ScopeInterface, c.calls); err != nil {
+	if c.watch, err = newWatch(ctx, c.conn, c.name, bus.ScopeInterface, c.calls, !c.owned); err != nil {
 		return err
 	}
 
@@ -206,7 +206,7 @@ func (c *Cmd) awaitScope() (*Result, error) {
 		return nil, fmt.Errorf("run: wait for unit %s: %w", c.name, err)
 	}
 
-	res, err := c.watch.result(ctx, c.name, !c.owned)
+	res, err := c.watch.result(ctx, c.name, !c.owned, !c.NoUsage)
 	if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}

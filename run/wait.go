@@ -81,7 +81,11 @@ func (s unitState) started() bool {
 }
 
 // newWatch subscribes to the changes of the named unit, whose type has the
-// interface iface.
+// interface iface. On a connection of its own (shared false) the match rule
+// selects that unit's signals alone. On a shared connection, the Cmds share
+// one rule for the signals of all units (bus.Match.Via): a Cmd then costs no
+// round trip to the bus daemon, and the connection sees the signals of
+// other units too while Cmds run, which it drops.
 //
 // It does not take systemd's manager subscription: systemd also sends a
 // unit's signals while a client holds a reference on it, which the unit is
@@ -93,17 +97,51 @@ func (s unitState) started() bool {
 //
 // NB: about 400 Cmds running at once, across all processes, exhaust
 // systemd's match rules on a default system bus configuration.
-func newWatch(ctx context.Context, conn *bus.Conn, name, iface string, calls *gate) (*watch, error) {
-	path := bus.UnitPath(name)
-	sub, err := conn.Subscribe(ctx, bus.Match{
-		Path:      path,
-		Interface: bus.PropertiesInterface,
-		Member:    bus.PropertiesChanged,
-	})
+func newWatch(ctx context.Context, conn *bus.Conn, name, iface string, calls *gate,
+	shared bool,
+) (*watch, error) {
+	sub, err := conn.Subscribe(ctx, unitMatch(name, shared))
 	if err != nil {
 		return nil, fmt.Errorf("watch unit %s: %w", name, err)
 	}
-	return &watch{conn: conn, calls: calls, sub: sub, path: path, iface: iface}, nil
+	return watchOf(conn, sub, name, iface, calls), nil
+}
+
+// startWatched is newWatch and StartTransientUnit of the unit with props
+// in one round trip (see bus.SubscribeCall). If the subscription fails, the
+// start may have been made: the reply says.
+func startWatched(ctx context.Context, conn *bus.Conn, name, iface string, calls *gate,
+	shared bool, props []bus.Property,
+) (*watch, *bus.Reply, error) {
+	sub, reply, err := conn.SubscribeCall(ctx, unitMatch(name, shared), bus.ManagerPath,
+		bus.ManagerInterface, bus.StartTransientUnit, name, "fail", props, []bus.AuxUnit{})
+	if err != nil {
+		return nil, reply, fmt.Errorf("watch unit %s: %w", name, err)
+	}
+	return watchOf(conn, sub, name, iface, calls), reply, nil
+}
+
+// allUnitsChanges is the rule that Cmds on a shared connection share.
+var allUnitsChanges = bus.Match{
+	PathNamespace: bus.UnitPathPrefix,
+	Interface:     bus.PropertiesInterface,
+	Member:        bus.PropertiesChanged,
+}
+
+func unitMatch(name string, shared bool) bus.Match {
+	m := bus.Match{
+		Path:      bus.UnitPath(name),
+		Interface: bus.PropertiesInterface,
+		Member:    bus.PropertiesChanged,
+	}
+	if shared {
+		m.Via = &allUnitsChanges
+	}
+	return m
+}
+
+func watchOf(conn *bus.Conn, sub *bus.Subscription, name, iface string, calls *gate) *watch {
+	return &watch{conn: conn, calls: calls, sub: sub, path: bus.UnitPath(name), iface: iface}
 }
 
 func (w *watch) close() {
@@ -252,10 +290,10 @@ var uncounted = counters{
 // the signals (true) or read whole.
 var testHookResult func(fromSignals bool)
 
-// result returns what the finished unit reports, and drops the unit's
-// reference on a shared connection (unref), so that systemd may collect
-// it.
-func (w *watch) result(ctx context.Context, name string, unref bool) (*Result, error) {
+// result returns what the finished unit reports, its resource usage
+// included if usage is set, and drops the unit's reference on a shared
+// connection (unref), so that systemd may collect it.
+func (w *watch) result(ctx context.Context, name string, unref, usage bool) (*Result, error) {
 	fromSignals := w.unitSeen && (w.typeSeen || w.iface == bus.ScopeInterface)
 	if testHookResult != nil {
 		testHookResult(fromSignals)
@@ -265,6 +303,16 @@ func (w *watch) result(ctx context.Context, name string, unref bool) (*Result, e
 	}
 
 	p := w.fin
+	if !usage {
+		p.counters = uncounted
+		if unref {
+			// An error leaves the unit referenced until the connection
+			// closes; there is nobody to tell.
+			_ = w.conn.SendNoReply(ctx, bus.ManagerPath, bus.ManagerInterface, bus.UnrefUnit, name)
+		}
+		return p.toResult(name), nil
+	}
+
 	loaded, err := w.readCounters(ctx, name, unref, &p.counters)
 	switch {
 	case errors.Is(err, gostemd.ErrDisconnected) || errors.Is(err, gostemd.ErrNoReply):
