@@ -122,16 +122,10 @@ func adopt(p passed) ([]*os.File, error) {
 	return files, nil
 }
 
+// setCloseOnExec sets the descriptor's flags to FD_CLOEXEC, Linux's only
+// descriptor flag, in one system call.
 func setCloseOnExec(fd int) error {
-	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
-	if err != nil {
-		return os.NewSyscallError("fcntl", err)
-	}
-	if flags&unix.FD_CLOEXEC != 0 {
-		return nil
-	}
-
-	_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFD, flags|unix.FD_CLOEXEC)
+	_, err := unix.FcntlInt(uintptr(fd), unix.F_SETFD, unix.FD_CLOEXEC)
 	if err != nil {
 		return os.NewSyscallError("fcntl", err)
 	}

@@ -35,6 +35,21 @@ func kindOf(f *os.File) (kind, error) {
 	return k, inspectErr
 }
 
+// isListening reports whether f is a socket that accepts connections, which
+// only a listening stream or seqpacket socket does. Any error says no.
+func isListening(f *os.File) bool {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return false
+	}
+
+	accepting, optErr := 0, error(nil)
+	err = rc.Control(func(fd uintptr) {
+		accepting, optErr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ACCEPTCONN)
+	})
+	return err == nil && optErr == nil && accepting != 0
+}
+
 func inspect(fd int) (kind, error) {
 	k := kind{fd: fd}
 

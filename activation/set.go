@@ -216,8 +216,12 @@ func (s *Set) notFound(what, name string) error {
 }
 
 func toListener(f *os.File) (net.Listener, error) {
-	if err := check(f, kind.isListener, "a listening stream socket"); err != nil {
-		return nil, err
+	// One getsockopt tells a listening socket apart; only another kind of
+	// descriptor needs the full inspection, to be named in the error.
+	if !isListening(f) {
+		if err := check(f, kind.isListener, "a listening stream socket"); err != nil {
+			return nil, err
+		}
 	}
 	return net.FileListener(f)
 }
