@@ -29,7 +29,7 @@ var activationCases = map[string]func(b *testing.B, fds *listenFDs){
 			fds.install(b)
 			set, err := activation.Adopt(nil)
 			if err != nil || set.Len() != 2 {
-				b.Fatalf("adopt: %v (%d descriptors)", err, set.Len())
+				fatalf(b, "adopt: %v (%d descriptors)", err, set.Len())
 			}
 			set.Close()
 		}
@@ -40,7 +40,7 @@ var activationCases = map[string]func(b *testing.B, fds *listenFDs){
 			fds.install(b)
 			files := gsdactivation.Files(false)
 			if len(files) != 2 {
-				b.Fatalf("files: %d descriptors", len(files))
+				fatalf(b, "files: %d descriptors", len(files))
 			}
 			for _, f := range files {
 				f.Close()
@@ -55,12 +55,12 @@ var activationCases = map[string]func(b *testing.B, fds *listenFDs){
 			fds.setenv()
 			set, err := activation.Adopt(opts)
 			if err != nil {
-				b.Fatal(err)
+				fatalf(b, "%v", err)
 			}
 			for _, name := range []string{"web", "admin"} {
 				ln, err := set.Listener(name)
 				if err != nil {
-					b.Fatal(err)
+					fatalf(b, "%v", err)
 				}
 				ln.Close()
 			}
@@ -74,7 +74,7 @@ var activationCases = map[string]func(b *testing.B, fds *listenFDs){
 			fds.setenv()
 			byName, err := gsdactivation.ListenersWithNames()
 			if err != nil || len(byName["web"]) != 1 || len(byName["admin"]) != 1 {
-				b.Fatalf("listeners: %v %v", byName, err)
+				fatalf(b, "listeners: %v %v", byName, err)
 			}
 			for _, lns := range byName {
 				for _, ln := range lns {
@@ -127,6 +127,10 @@ func runActivationHelper(b *testing.B, name string) (testing.BenchmarkResult, er
 	argv := testbed.HelperCommand("activation", name)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.ExtraFiles = files
+	// The Go runtime rereads the cgroup's CPU limit from time to time; a
+	// file it opened in the gap after a case closed descriptor 3 or 4 would
+	// be clobbered by the next dup3, and the case would fail.
+	cmd.Env = append(os.Environ(), "GODEBUG=containermaxprocs=0,updatemaxprocs=0")
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
@@ -143,8 +147,14 @@ type listenFDs struct {
 
 func (l *listenFDs) install(b *testing.B) {
 	for i, fd := range l.copies {
-		if err := unix.Dup3(fd, firstListenFD+i, 0); err != nil {
-			b.Fatal(err)
+		// Linux fails dup3 with EBUSY while another thread of the process
+		// is opening a file at the target number; it is over at once.
+		err := unix.Dup3(fd, firstListenFD+i, 0)
+		for err == unix.EBUSY {
+			err = unix.Dup3(fd, firstListenFD+i, 0)
+		}
+		if err != nil {
+			fatalf(b, "dup3 to %d: %v", firstListenFD+i, err)
 		}
 	}
 }
@@ -164,6 +174,18 @@ func activationHelper(args []string) int {
 		return 2
 	}
 
+	// The Go runtime opens its poller's descriptors the first time it
+	// needs them; opened in a gap after a case closed descriptor 3 or 4,
+	// they would be clobbered by the next dup3. A pipe makes it open them
+	// now, while 3 and 4 are taken.
+	r, w, err := os.Pipe()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	r.Close()
+	w.Close()
+
 	fds := &listenFDs{}
 	for i := range fds.copies {
 		fd, err := unix.FcntlInt(uintptr(firstListenFD+i), unix.F_DUPFD_CLOEXEC, 100)
@@ -182,4 +204,11 @@ func activationHelper(args []string) int {
 	}
 	printChildResult(res)
 	return 0
+}
+
+// fatalf ends a case in the activation helper, where testing.Benchmark
+// would drop the message of b.Fatalf: it goes to standard error first.
+func fatalf(b *testing.B, format string, args ...any) {
+	fmt.Fprintf(os.Stderr, format+"\n", args...)
+	b.FailNow()
 }

@@ -48,7 +48,12 @@ type pass struct {
 
 func passes(count int, benchtime string) []pass {
 	return []pass{
-		{"^Benchmark(RunToExit|RunSteps|Properties|Notify|Activation)$", []string{
+		// A round of RunToExit runs every client once; 100 rounds per
+		// count give each client's median a few hundred runs in all.
+		{"^BenchmarkRunToExit$", []string{
+			"-test.benchmem", fmt.Sprintf("-test.count=%d", count), "-test.benchtime=100x",
+		}},
+		{"^Benchmark(RunSteps|Properties|Notify|Activation)$", []string{
 			"-test.benchmem", fmt.Sprintf("-test.count=%d", count), "-test.benchtime=" + benchtime,
 		}},
 		{"^Benchmark(RunMessages|Watch200|Concurrent200)$", []string{"-test.count=1", "-test.benchtime=1x"}},
