@@ -91,7 +91,8 @@ func run(out, raw string, count int, benchtime string) error {
 		return err
 	}
 	m.Systemd = version
-	m.Settings = fmt.Sprintf("-count=%d -benchtime=%s (median shown); one-off measurements once", count, benchtime)
+	m.Settings = fmt.Sprintf("-count=%d (median shown); -benchtime=%s, and 100 rounds for row 1; "+
+		"one-off measurements once", count, benchtime)
 
 	table := render(m, parse(output))
 	fmt.Print(table)
