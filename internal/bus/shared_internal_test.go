@@ -20,13 +20,7 @@ var allUnits = Match{PathNamespace: UnitPathPrefix, Interface: PropertiesInterfa
 // Subscriptions with the same Via share one match rule, which outlives the
 // last of them by shareLinger; each still gets only its own unit's signals.
 func TestIntegrationSharedRule(t *testing.T) {
-	testbed.Require(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-
-	c, err := Dial(ctx, nil)
-	require.NoError(t, err)
-	defer c.Close()
+	ctx, c := dialForTest(t)
 	jobs, err := c.Subscribe(ctx, Match{Path: ManagerPath, Interface: ManagerInterface,
 		Member: JobRemoved, ManagerSubscribe: true})
 	require.NoError(t, err)
@@ -88,13 +82,7 @@ func awaitActive(tb testing.TB, s *Subscription, path dbus.ObjectPath) {
 // of the unit the call starts, and survives a new connection to the bus:
 // the shared rule is put on the new connection.
 func TestIntegrationSharedRuleCallAndReconnect(t *testing.T) {
-	testbed.Require(t)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-
-	c, err := Dial(ctx, nil)
-	require.NoError(t, err)
-	defer c.Close()
+	ctx, c := dialForTest(t)
 
 	name := "gostemd-shared-call.service"
 	testbed.WriteUnit(t, name, "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n")
@@ -130,6 +118,20 @@ func TestIntegrationSharedRuleCallAndReconnect(t *testing.T) {
 	out, err = exec.Command("systemctl", "restart", name).CombinedOutput()
 	require.NoError(t, err, string(out))
 	awaitActive(t, s, UnitPath(name))
+}
+
+// dialForTest connects to the system manager for the length of the test,
+// and returns a context that ends with it.
+func dialForTest(t *testing.T) (context.Context, *Conn) {
+	t.Helper()
+	testbed.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+
+	c, err := Dial(ctx, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return ctx, c
 }
 
 // matchRules asks the bus daemon how many match rules c's connection has.
