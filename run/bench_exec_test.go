@@ -9,7 +9,7 @@ import (
 )
 
 // BenchmarkRunTrue measures the latency from start to result of a unit
-// running true: with a connection per Cmd, with a shared Conn, and, in the
+// running true: on the default connection, on a Conn of the benchmark's, and, in the
 // same run for comparison, systemd-run --wait --quiet true.
 func BenchmarkRunTrue(b *testing.B) {
 	testbed.Require(b)

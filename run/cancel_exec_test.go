@@ -79,6 +79,7 @@ func runConcurrently(t *testing.T, conn *run.Conn, n int) {
 func TestIntegrationCmdCancel(t *testing.T) {
 	testbed.Require(t)
 	conn := connectRun(t)
+	dialDefault(t)
 	fds, goroutines := countFDs(t), runtime.NumGoroutine()
 
 	const n = 10
@@ -122,6 +123,14 @@ func TestIntegrationCmdCancelEarly(t *testing.T) {
 
 	require.ErrorIs(t, cmd.Wait(), context.Canceled)
 	testbed.AwaitShow(t, cmd.Result.Unit, "LoadState", "not-found")
+}
+
+// dialDefault runs a Cmd without Conn, so that the default connection,
+// which stays for the life of the process, is there before a test counts
+// goroutines and file descriptors.
+func dialDefault(tb testing.TB) {
+	tb.Helper()
+	require.NoError(tb, run.Command("true").Run())
 }
 
 func countFDs(tb testing.TB) int {
@@ -188,4 +197,31 @@ func TestIntegrationCmdConnClosed(t *testing.T) {
 	assert.Error(t, <-waited)
 	assert.Nil(t, cmd.Result)
 	assert.Equal(t, "active", testbed.Show(t, cmd.Unit, "ActiveState"))
+}
+
+// TestIntegrationDefaultConn runs Cmds without a Conn, one after the other
+// and at once: they share the default connection, so no run leaves a
+// connection, goroutine or descriptor behind.
+func TestIntegrationDefaultConn(t *testing.T) {
+	testbed.Require(t)
+	dialDefault(t)
+	fds, goroutines := countFDs(t), runtime.NumGoroutine()
+
+	for range 3 {
+		require.NoError(t, run.Command("true").Run())
+	}
+	var wg sync.WaitGroup
+	for i := range 20 {
+		wg.Go(func() {
+			err := run.Command("sh", "-c", fmt.Sprintf("exit %d", i+1)).Run()
+			var ee *run.ExitError
+			if assert.ErrorAs(t, err, &ee) {
+				assert.Equal(t, i+1, ee.ExitCode())
+			}
+		})
+	}
+	wg.Wait()
+
+	awaitCount(t, "file descriptors", fds, func() int { return countFDs(t) })
+	awaitCount(t, "goroutines", goroutines, runtime.NumGoroutine)
 }

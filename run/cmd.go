@@ -110,9 +110,11 @@ type Cmd struct {
 	Scope bool
 
 	// Conn is the connection to the manager that runs the unit. Nil means
-	// Manager's connection, or if Manager is nil too, a connection of the
-	// Cmd's own, for as long as it runs: to the system manager when the
-	// caller is root, else to the caller's user manager.
+	// Manager's connection, or if Manager is nil too, the default
+	// connection: one Conn that the package dials for the first such Cmd
+	// and keeps for the life of the process, as net/http keeps its
+	// connections, to the system manager when the caller is root, else to
+	// the caller's user manager (one per bus address).
 	Conn *Conn
 
 	// Manager is the manager that runs the unit, as an alternative to Conn
@@ -151,7 +153,6 @@ type Cmd struct {
 	waited  bool
 
 	conn    *bus.Conn // the connection in use
-	owned   bool      // conn is the Cmd's own, to close after Wait
 	calls   *gate     // bounds calls on a shared connection
 	proc    *exec.Cmd // a scope's process
 	watch   *watch
@@ -331,9 +332,9 @@ func (c *Cmd) start(ctx context.Context) error {
 	}
 
 	// A unit started without anyone left to wait for it would run on
-	// unsupervised, so make sure it is not running.
+	// unsupervised, so make sure it is not running, and not held either.
 	if (c.watch != nil && mayHaveStarted(err)) || errors.Is(err, errUnwatched) {
-		c.kill()
+		c.abandon()
 	}
 	return err
 }
@@ -345,8 +346,7 @@ var errUnwatched = errors.New("the unit may be running unwatched: stopping it")
 // startUnit subscribes to the unit's changes and has systemd start it, in
 // one round trip.
 func (c *Cmd) startUnit(ctx context.Context, props []bus.Property) error {
-	w, reply, err := startWatched(ctx, c.conn, c.name, bus.ServiceInterface, c.calls,
-		!c.owned, props)
+	w, reply, err := startWatched(ctx, c.conn, c.name, bus.ServiceInterface, c.calls, props)
 	c.closeAll(c.closeAfterStart)
 	c.closeAfterStart = nil
 	if err != nil {
@@ -372,7 +372,7 @@ func (c *Cmd) context() context.Context {
 	return c.ctx
 }
 
-// connect takes the Conn given or dials a connection of the Cmd's own.
+// connect takes the Conn or Manager given, or the default connection.
 func (c *Cmd) connect(ctx context.Context) error {
 	switch {
 	case c.Conn != nil && c.Manager != nil:
@@ -384,13 +384,12 @@ func (c *Cmd) connect(ctx context.Context) error {
 		return c.useManager()
 	}
 
-	b, err := busOptions(nil)
+	conn, err := defaultConn(ctx)
 	if err != nil {
 		return err
 	}
-	c.conn, err = bus.Dial(ctx, b)
-	c.owned = err == nil
-	return err
+	c.conn, c.calls = conn.bus, conn.calls
+	return nil
 }
 
 // useManager takes the connection of Manager, which must lead to a bus.
@@ -597,6 +596,20 @@ func (c *Cmd) kill() bool {
 	return killErr == nil || stopErr == nil
 }
 
+// abandon kills and stops a unit whose start failed, and drops the
+// reference it may have been started with. systemd handles these calls
+// after the start, which went first on the same connection.
+func (c *Cmd) abandon() {
+	c.kill()
+
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	defer cancel()
+	// The unit may not exist, or hold no reference of ours: nothing to do.
+	_ = c.calls.do(ctx, func() error {
+		return c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.UnrefUnit, c.name).Err
+	})
+}
+
 // mayHaveStarted tells whether a failed StartTransientUnit may still have
 // started the unit: the call was abandoned or lost, not refused.
 func mayHaveStarted(err error) bool {
@@ -662,8 +675,7 @@ func (c *Cmd) awaitUnit() (*Result, error) {
 	if err := c.watch.wait(ctx, unitState.over); err != nil {
 		return nil, fmt.Errorf("run: wait for unit %s: %w", c.name, err)
 	}
-	// On a connection of the Cmd's own, closing it drops the reference.
-	res, err := c.watch.result(ctx, c.name, !c.owned, !c.NoUsage)
+	res, err := c.watch.result(ctx, c.name, !c.NoUsage)
 	if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}
@@ -681,15 +693,12 @@ func (c *Cmd) awaitCopiers() error {
 	return first
 }
 
-// cleanup closes the pipes, the watch and a connection of the Cmd's own.
+// cleanup closes the pipes and the watch.
 func (c *Cmd) cleanup() {
 	c.closeAll(c.closeAfterStart, c.closeAfterWait)
 	c.closeAfterStart, c.closeAfterWait = nil, nil
 	if c.watch != nil {
 		c.watch.close()
-	}
-	if c.owned {
-		c.conn.Close()
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/gostemd/gostemd/internal/bus"
 	"github.com/gostemd/gostemd/manager"
@@ -102,6 +103,38 @@ func Connect(ctx context.Context, opts *manager.Options) (*Conn, error) {
 		return nil, fmt.Errorf("run: connect to systemd: %w", err)
 	}
 	return &Conn{bus: conn, calls: newGate(maxCalls)}, nil
+}
+
+// defaults holds the default connections, by bus address.
+var defaults struct {
+	sync.Mutex
+	conns map[string]*Conn
+}
+
+// defaultConn returns the default connection for the caller, dialling it
+// the first time. A failed dial is not kept: the next Cmd dials again.
+func defaultConn(ctx context.Context) (*Conn, error) {
+	b, err := busOptions(nil)
+	if err != nil {
+		return nil, err
+	}
+
+	defaults.Lock()
+	defer defaults.Unlock()
+
+	if c := defaults.conns[b.Address]; c != nil {
+		return c, nil
+	}
+	conn, err := bus.Dial(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{bus: conn, calls: newGate(maxCalls)}
+	if defaults.conns == nil {
+		defaults.conns = make(map[string]*Conn)
+	}
+	defaults.conns[b.Address] = c
+	return c, nil
 }
 
 // Close closes the connection. The Waits of Cmds still running on it fail;

@@ -31,10 +31,12 @@
 // exit status 203), and a main process ended by SIGTERM, which systemd
 // counts as a clean end, is an ExitError.
 //
-// A Cmd dials a connection of its own unless it is given one: a [Conn],
-// or the connection of a [manager.Manager] in Cmd.Manager. Cmds that run
-// many units at once should share a Conn, which bounds their calls waiting
-// for a reply. Each running Cmd
+// A Cmd uses the connection it is given, a [Conn] or the connection of a
+// [manager.Manager] in Cmd.Manager, or else the package's default
+// connection, a Conn dialled by the first Cmd that needs it and kept open
+// for the life of the process (dialling costs a few round trips to the bus
+// daemon). A Conn bounds the calls of its Cmds waiting for a reply, so
+// hundreds of Cmds can share one. Each running Cmd
 // costs systemd a match rule on its bus connection, of which dbus-daemon
 // allows 512 by default: a few hundred Cmds running at once, across all
 // processes, are the limit.

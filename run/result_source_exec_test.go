@@ -21,7 +21,7 @@ func TestIntegrationResultFromSignalsMatchesShow(t *testing.T) {
 	sources := run.RecordResultSources(t)
 
 	for _, shared := range []bool{false, true} {
-		t.Run("shared="+strconv.FormatBool(shared), func(t *testing.T) {
+		t.Run("Conn="+strconv.FormatBool(shared), func(t *testing.T) {
 			cmd := run.Command("sh", "-c", "exit 7")
 			cmd.KeepFailed = true
 			cmd.Properties = []run.Property{run.IPAccounting(true)}
@@ -61,12 +61,12 @@ func assertResultIsShown(t *testing.T, res *run.Result, name string) {
 }
 
 // TestIntegrationCmdNoUsage checks that NoUsage leaves the counters out and
-// the rest of the result in, on a shared Conn and on a Cmd's own.
+// the rest of the result in, on a Conn given and on the default one.
 func TestIntegrationCmdNoUsage(t *testing.T) {
 	testbed.Require(t)
 
 	for _, shared := range []bool{false, true} {
-		t.Run("shared="+strconv.FormatBool(shared), func(t *testing.T) {
+		t.Run("Conn="+strconv.FormatBool(shared), func(t *testing.T) {
 			cmd := run.Command("sh", "-c", "exit 5")
 			cmd.NoUsage = true
 			cmd.Properties = []run.Property{run.IPAccounting(true)}

@@ -27,7 +27,7 @@ func (c *Cmd) startScope(ctx context.Context) error {
 	if err := c.connect(ctx); err != nil {
 		return err
 	}
-	if c.watch, err = newWatch(ctx, c.conn, c.name, bus.ScopeInterface, c.calls, !c.owned); err != nil {
+	if c.watch, err = newWatch(ctx, c.conn, c.name, bus.ScopeInterface, c.calls); err != nil {
 		return err
 	}
 
@@ -55,10 +55,7 @@ func (c *Cmd) placeAndRun(ctx context.Context, t *tracee, props []bus.Property) 
 	}
 
 	if created {
-		c.kill()
-		if !c.owned {
-			c.watch.unref(context.Background(), c.name)
-		}
+		c.abandon()
 	}
 	_ = c.proc.Wait()
 	return err
@@ -206,7 +203,7 @@ func (c *Cmd) awaitScope() (*Result, error) {
 		return nil, fmt.Errorf("run: wait for unit %s: %w", c.name, err)
 	}
 
-	res, err := c.watch.result(ctx, c.name, !c.owned, !c.NoUsage)
+	res, err := c.watch.result(ctx, c.name, !c.NoUsage)
 	if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
 	}

@@ -303,6 +303,7 @@ func TestIntegrationScopeAccounting(t *testing.T) {
 func TestIntegrationScopeLeaks(t *testing.T) {
 	testbed.Require(t)
 	conn := connectRun(t)
+	dialDefault(t)
 	fds, goroutines := countFDs(t), runtime.NumGoroutine()
 
 	for i := range 6 {

@@ -81,11 +81,10 @@ func (s unitState) started() bool {
 }
 
 // newWatch subscribes to the changes of the named unit, whose type has the
-// interface iface. On a connection of its own (shared false) the match rule
-// selects that unit's signals alone. On a shared connection, the Cmds share
-// one rule for the signals of all units (bus.Match.Via): a Cmd then costs no
-// round trip to the bus daemon, and the connection sees the signals of
-// other units too while Cmds run, which it drops.
+// interface iface. The Cmds of a connection share one match rule for the
+// signals of all units (bus.Match.Via): a Cmd then costs no round trip to
+// the bus daemon, and the connection receives the signals of other units
+// too while Cmds run, which it drops.
 //
 // It does not take systemd's manager subscription: systemd also sends a
 // unit's signals while a client holds a reference on it, which the unit is
@@ -98,9 +97,8 @@ func (s unitState) started() bool {
 // NB: about 400 Cmds running at once, across all processes, exhaust
 // systemd's match rules on a default system bus configuration.
 func newWatch(ctx context.Context, conn *bus.Conn, name, iface string, calls *gate,
-	shared bool,
 ) (*watch, error) {
-	sub, err := conn.Subscribe(ctx, unitMatch(name, shared))
+	sub, err := conn.Subscribe(ctx, unitMatch(name))
 	if err != nil {
 		return nil, fmt.Errorf("watch unit %s: %w", name, err)
 	}
@@ -111,9 +109,9 @@ func newWatch(ctx context.Context, conn *bus.Conn, name, iface string, calls *ga
 // in one round trip (see bus.SubscribeCall). If the subscription fails, the
 // start may have been made: the reply says.
 func startWatched(ctx context.Context, conn *bus.Conn, name, iface string, calls *gate,
-	shared bool, props []bus.Property,
+	props []bus.Property,
 ) (*watch, *bus.Reply, error) {
-	sub, reply, err := conn.SubscribeCall(ctx, unitMatch(name, shared), bus.ManagerPath,
+	sub, reply, err := conn.SubscribeCall(ctx, unitMatch(name), bus.ManagerPath,
 		bus.ManagerInterface, bus.StartTransientUnit, name, "fail", props, []bus.AuxUnit{})
 	if err != nil {
 		return nil, reply, fmt.Errorf("watch unit %s: %w", name, err)
@@ -121,23 +119,20 @@ func startWatched(ctx context.Context, conn *bus.Conn, name, iface string, calls
 	return watchOf(conn, sub, name, iface, calls), reply, nil
 }
 
-// allUnitsChanges is the rule that Cmds on a shared connection share.
+// allUnitsChanges is the rule that the Cmds of a connection share.
 var allUnitsChanges = bus.Match{
 	PathNamespace: bus.UnitPathPrefix,
 	Interface:     bus.PropertiesInterface,
 	Member:        bus.PropertiesChanged,
 }
 
-func unitMatch(name string, shared bool) bus.Match {
-	m := bus.Match{
+func unitMatch(name string) bus.Match {
+	return bus.Match{
 		Path:      bus.UnitPath(name),
 		Interface: bus.PropertiesInterface,
 		Member:    bus.PropertiesChanged,
+		Via:       &allUnitsChanges,
 	}
-	if shared {
-		m.Via = &allUnitsChanges
-	}
-	return m
 }
 
 func watchOf(conn *bus.Conn, sub *bus.Subscription, name, iface string, calls *gate) *watch {
@@ -291,31 +286,30 @@ var uncounted = counters{
 var testHookResult func(fromSignals bool)
 
 // result returns what the finished unit reports, its resource usage
-// included if usage is set, and drops the unit's reference on a shared
-// connection (unref), so that systemd may collect it.
-func (w *watch) result(ctx context.Context, name string, unref, usage bool) (*Result, error) {
+// included if usage is set, and drops the unit's reference, so that
+// systemd may collect it.
+func (w *watch) result(ctx context.Context, name string, usage bool) (*Result, error) {
 	fromSignals := w.unitSeen && (w.typeSeen || w.iface == bus.ScopeInterface)
 	if testHookResult != nil {
 		testHookResult(fromSignals)
 	}
 	if !fromSignals {
-		return w.readResult(ctx, name, unref)
+		return w.readResult(ctx, name, true)
 	}
 
 	p := w.fin
 	if !usage {
 		p.counters = uncounted
-		if unref {
-			// An error leaves the unit referenced until the connection
-			// closes; there is nobody to tell.
-			_ = w.conn.SendNoReply(ctx, bus.ManagerPath, bus.ManagerInterface, bus.UnrefUnit, name)
-		}
+		// An error leaves the unit referenced until the connection closes;
+		// there is nobody to tell.
+		_ = w.conn.SendNoReply(ctx, bus.ManagerPath, bus.ManagerInterface, bus.UnrefUnit, name)
 		return p.toResult(name), nil
 	}
 
-	loaded, err := w.readCounters(ctx, name, unref, &p.counters)
+	loaded, err := w.readCounters(ctx, name, &p.counters)
 	switch {
 	case errors.Is(err, gostemd.ErrDisconnected) || errors.Is(err, gostemd.ErrNoReply):
+		// The reference went with the lost connection.
 		return w.readResult(ctx, name, false)
 	case err != nil:
 		return nil, fmt.Errorf("read result of unit %s: %w", name, err)
@@ -329,7 +323,7 @@ func (w *watch) result(ctx context.Context, name string, unref, usage bool) (*Re
 // unit's, and the counters, with one Get each, all sent at once; after them
 // the UnrefUnit that lets systemd collect the unit: systemd answers them in
 // that order. A counter the running systemd lacks stays uncounted.
-func (w *watch) readCounters(ctx context.Context, name string, unref bool, dst *counters,
+func (w *watch) readCounters(ctx context.Context, name string, dst *counters,
 ) (loaded bool, err error) {
 	names := append([]string{"LoadState"}, counterNames...)
 	calls := len(names) + 1
@@ -345,10 +339,8 @@ func (w *watch) readCounters(ctx context.Context, name string, unref bool, dst *
 			pending = append(pending, w.conn.Send(ctx, w.path, bus.PropertiesInterface, "Get",
 				iface, n))
 		}
-		if unref {
-			pending = append(pending, w.conn.Send(ctx, bus.ManagerPath, bus.ManagerInterface,
-				bus.UnrefUnit, name))
-		}
+		pending = append(pending, w.conn.Send(ctx, bus.ManagerPath, bus.ManagerInterface,
+			bus.UnrefUnit, name))
 
 		props, err := gets(names, pending)
 		if err != nil {
@@ -388,6 +380,12 @@ func gets(names []string, pending []*bus.Pending) (map[string]dbus.Variant, erro
 // name returns the properties of all of them. It is the way when signals
 // did not tell the result.
 func (w *watch) readResult(ctx context.Context, name string, unref bool) (*Result, error) {
+	if unref {
+		// Whatever the outcome: the connection lives on, and a unit it
+		// holds would never be collected.
+		defer w.unref(ctx, name)
+	}
+
 	var all map[string]dbus.Variant
 	err := w.calls.do(ctx, func() (err error) {
 		all, err = w.conn.GetAll(ctx, w.path, "")
@@ -403,9 +401,6 @@ func (w *watch) readResult(ctx context.Context, name string, unref bool) (*Resul
 	}
 	if p.LoadState != "loaded" {
 		return nil, fmt.Errorf("read result of unit %s: %w", name, errUnitLost)
-	}
-	if unref {
-		w.unref(ctx, name)
 	}
 	return p.toResult(name), nil
 }
