@@ -39,7 +39,7 @@ type runClient struct {
 
 // BenchmarkRunToExit measures the latency from nothing to the result of a
 // transient service running true, for each client: gostemd's run with a
-// shared Conn (with and without NoUsage) and with a connection per Cmd,
+// Conn of its own (with and without NoUsage) and on its default connection,
 // systemd-run --wait, go-systemd, and the raw floors (see floor, and
 // floor.runWithUsage for the one that reads what gostemd's default reads).
 // One iteration is a round in which every

@@ -184,7 +184,7 @@ func (rep *report) runToExit() {
 		{floorUsageRun, "raw godbus floor with usage: as above with AddRef, then after the end one Get per counter and UnrefUnit, sent at once"},
 		{noUsageRun, "gostemd `run`, shared Conn, `NoUsage` (result from the signals alone)"},
 		{sharedRun, "gostemd `run`, shared Conn (result with resource usage)"},
-		{ownRun, "gostemd `run`, connection per Cmd (dialled in each run)"},
+		{ownRun, "gostemd `run`, no Conn given: the package's default connection"},
 		{gsdRun, "go-systemd: StartTransientUnit + job channel + PropertiesChanged, subscribed before start"},
 		{systemdRunRun, "`systemd-run --wait --quiet true`"},
 	}, func(e entry) (float64, bool) { return rep.r.median(runToExitBench, e.bench) }, noExtra)
@@ -202,7 +202,7 @@ func (rep *report) runMessages() {
 	for _, c := range []entry{
 		{"raw-godbus-floor", "raw godbus floor"},
 		{"gostemd/run-shared-Conn", "gostemd `run`, shared Conn"},
-		{"gostemd/run-own-conn", "gostemd `run`, connection per Cmd"},
+		{"gostemd/run-own-conn", "gostemd `run`, default connection"},
 		{"go-systemd", "go-systemd"},
 	} {
 		bench := "RunMessages/" + c.bench
@@ -368,7 +368,7 @@ func (rep *report) runToExitTargets() {
 	}{
 		{"shared Conn, NoUsage, vs the floor", noUsage, floor, nok && fok},
 		{"shared Conn, with usage, vs the floor with usage", shared, floorUsage, sok && uok},
-		{"connection per Cmd, with usage, vs the floor with usage", own, floorUsage, ook && uok},
+		{"default connection, with usage, vs the floor with usage", own, floorUsage, ook && uok},
 	} {
 		rep.target("run-to-exit within 1.15× of the raw floor ("+t.what+")",
 			ratio(t.ours, t.base, t.ok, true), t.ours <= 1.15*t.base, t.ok)
@@ -380,7 +380,7 @@ func (rep *report) runToExitTargets() {
 	}{
 		{"shared Conn, NoUsage", noUsage, nok},
 		{"shared Conn, with usage", shared, sok},
-		{"connection per Cmd, with usage", own, ook},
+		{"default connection, with usage", own, ook},
 	} {
 		rep.target("run-to-exit at least 2× faster than `systemd-run --wait` ("+t.what+")",
 			fmt.Sprintf("%.2f× faster", sdrun/t.ours), sdrun >= 2*t.ours, t.ok && dok)
@@ -433,8 +433,8 @@ const notes = `
   that the machine's slow moments fall on all clients alike; the figure is
   each client's median over the rounds (and the median of that over the
   -count runs). Each client has its own connection(s), set up before timing
-  starts (except "connection per Cmd", which dials per run, and systemd-run,
-  a process per run). The raw floor subscribes once (Manager.Subscribe, a JobRemoved match,
+  starts, except systemd-run, a process per run, and gostemd without a Conn,
+  whose default connection its first run dials and later runs share. The raw floor subscribes once (Manager.Subscribe, a JobRemoved match,
   a PropertiesChanged match on the whole unit path namespace); a run is then
   one StartTransientUnit call, and the end is read from signals alone: the job
   gone, ActiveState inactive/failed with no job, Result from the Service
