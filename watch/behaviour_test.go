@@ -3,12 +3,14 @@ package watch_test
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gostemd/gostemd"
 	"github.com/gostemd/gostemd/internal/testbed"
 	"github.com/gostemd/gostemd/manager"
 	"github.com/gostemd/gostemd/unit"
@@ -189,10 +191,11 @@ func TestIntegrationDaemonReload(t *testing.T) {
 	require.NoError(t, m.Reload(ctx))
 
 	// A unit that appears after the reload marks the end of what the
-	// reload sent.
+	// reload sent. It is started, so that systemd keeps it loaded: a unit
+	// nothing needs is unloaded at once, and the Watcher may not see it.
 	marker := "gostemd-watch-marker.service"
 	testbed.WriteUnit(t, marker, sleeper)
-	_, err = m.LoadUnit(ctx, marker)
+	_, err = m.StartUnit(ctx, marker, "")
 	require.NoError(t, err)
 	_, seen := await(t, w, func(e watch.Event) bool {
 		a, ok := e.(watch.Added)
@@ -349,4 +352,57 @@ func TestIntegrationManagerClosed(t *testing.T) {
 	for range w.Events() {
 	}
 	assert.Error(t, w.Err())
+}
+
+// TestIntegrationShortLivedUnits has systemd load units that have no unit
+// file, which it unloads again at once, while a Watcher of all units runs.
+// The Watcher must not bring them back by reading them: once the loads
+// stop, so do the events about those units.
+func TestIntegrationShortLivedUnits(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m := connect(t)
+	w := watchUnits(t, m, nil)
+	initial(t, w)
+
+	const prefix = "gostemd-watch-ghost-"
+	for i := range 100 {
+		_, err := m.LoadUnit(ctx, fmt.Sprintf("%s%d.service", prefix, i))
+		require.ErrorIs(t, err, gostemd.ErrNoSuchUnit)
+	}
+
+	// Quiet means a second without an event about a ghost.
+	deadline := time.After(30 * time.Second)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	last := time.Now()
+	for time.Since(last) < time.Second {
+		select {
+		case e, ok := <-w.Events():
+			require.True(t, ok, "events closed: %v", w.Err())
+			if name, ok := eventUnit(e); ok && strings.HasPrefix(name, prefix) {
+				last = time.Now()
+			}
+		case <-tick.C:
+		case <-deadline:
+			t.Fatal("the Watcher keeps reporting units with no unit file after 30s")
+		}
+	}
+}
+
+// eventUnit returns the unit an event is about, if it is about one.
+func eventUnit(e watch.Event) (string, bool) {
+	switch e := e.(type) {
+	case watch.Changed:
+		return e.Unit, true
+	case watch.Added:
+		return e.Unit, true
+	case watch.Removed:
+		return e.Unit, true
+	case watch.JobStarted:
+		return e.Unit, true
+	case watch.JobFinished:
+		return e.Unit, true
+	}
+	return "", false
 }

@@ -43,6 +43,13 @@
 // and load again every unit; the Watcher reports only the units that
 // really came or went, and changes of LoadState.
 //
+// systemd unloads a unit that nothing needs (inactive, no job, no
+// dependent, no reference) within milliseconds of loading it, as after
+// systemctl show or LoadUnit of a stopped unit. A Watcher may not see such
+// a unit at all: it asks for a unit by name before reading its state,
+// because reading the object path of a unit that is gone would make
+// systemd load it again, and announce it again, without end.
+//
 // # Cost
 //
 // A Watcher costs one match rule on the bus (dbus-daemon allows 512 per

@@ -75,14 +75,29 @@ func (w *Watcher) unitNew(sig *dbus.Signal) error {
 		w.reload.touch(u)
 		return nil
 	}
-	return w.load(u, s.Path)
+	return w.load(u, sig.Sequence)
 }
 
-// load reads a unit that was loaded and reports it as Added.
-func (w *Watcher) load(u *tracked, path dbus.ObjectPath) error {
-	r, err := readPath(w.ctx, w.conn, u.state.Unit, path)
+// load reads a unit that was loaded, as of the signal or reply numbered
+// since, and reports it as Added.
+//
+// It asks for the unit by name first, which does not load it. Reading the
+// object path of a unit that systemd unloaded meanwhile, as it soon does
+// with one that has no unit file, would load it again: systemd would
+// announce it anew, the Watcher would read it again, and so on for ever.
+func (w *Watcher) load(u *tracked, since dbus.Sequence) error {
+	r, err := readUnit(w.ctx, w.conn, u.state.Unit, "", since)
 	if err != nil {
 		return err
+	}
+	if !r.state.Loaded() {
+		// Unloaded before it could be read: UnitRemoved follows or came.
+		if w.all {
+			w.forget(u)
+		} else {
+			w.set(u, r)
+		}
+		return nil
 	}
 
 	w.set(u, r)
@@ -193,7 +208,7 @@ func (w *Watcher) reloading(sig *dbus.Signal) error {
 
 // settle reports what a reload changed for the units it touched.
 func (w *Watcher) settle(r *reloadState) error {
-	listed, _, err := listUnits(w.ctx, w.conn)
+	listed, seq, err := listUnits(w.ctx, w.conn)
 	if err != nil {
 		return err
 	}
@@ -202,7 +217,7 @@ func (w *Watcher) settle(r *reloadState) error {
 		st, loaded := listed[u.primary()]
 		switch {
 		case loaded && !u.state.Loaded():
-			if err := w.load(u, st.Path); err != nil {
+			if err := w.load(u, seq); err != nil {
 				return err
 			}
 		case loaded:

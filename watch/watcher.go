@@ -182,8 +182,10 @@ func (w *Watcher) Close() error {
 // run handles systemd's signals and hands events to the reader until
 // Close or the end of the connection.
 func (w *Watcher) run() {
-	defer close(w.done)
+	// done closes before events, so that a reader who sees the end of
+	// Events finds the reason in Err.
 	defer close(w.events)
+	defer close(w.done)
 
 	for {
 		var (
