@@ -384,3 +384,25 @@ func TestIntegrationWaitLateAndCancelled(t *testing.T) {
 	require.NoError(t, slow.Cancel(ctx))
 	require.ErrorIs(t, slow.Wait(ctx), unit.ErrJobCanceled)
 }
+
+// TestIntegrationLoadAlias loads a unit by an alias: the handle leads to
+// the unit the alias names.
+func TestIntegrationLoadAlias(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m := connect(t, nil)
+
+	const name, alias = "gostemd-aliased.service", "gostemd-alias.service"
+	link := filepath.Join(testbed.UnitDir, alias)
+	require.NoError(t, os.Symlink(filepath.Join(testbed.UnitDir, name), link))
+	t.Cleanup(func() { os.Remove(link) })
+	testbed.WriteUnit(t, name, "[Service]\nExecStart=/bin/sleep 1000\n")
+
+	u, err := m.LoadUnit(ctx, alias)
+	require.NoError(t, err)
+	props, err := u.Properties(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, name, props.ID)
+	assert.Contains(t, props.Names, alias)
+	assert.Equal(t, unit.LoadLoaded, props.LoadState)
+}

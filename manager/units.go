@@ -2,6 +2,7 @@ package manager
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/godbus/dbus/v5"
@@ -16,30 +17,62 @@ import (
 // gostemd.ErrNoSuchUnit; a masked unit is returned (starting it fails with
 // gostemd.ErrUnitMasked).
 func (m *Manager) LoadUnit(ctx context.Context, name string) (*unit.Unit, error) {
-	var path dbus.ObjectPath
-	err := m.c.Conn.Query(ctx, bus.ManagerPath, bus.ManagerInterface, bus.LoadUnit, name).
-		Store(&path)
+	path, state, err := m.loadUnit(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("load unit %s: %w", name, err)
 	}
-
-	if err := m.checkFound(ctx, name, path); err != nil {
-		return nil, fmt.Errorf("load unit %s: %w", name, err)
+	if state == string(unit.LoadNotFound) {
+		return nil, fmt.Errorf("load unit %s: unit %s not found: %w", name, name, gostemd.ErrNoSuchUnit)
 	}
 	return m.handle(name, path), nil
 }
 
-// checkFound fails for a unit systemd knows nothing of: LoadUnit returns a
-// stub for it rather than an error.
-func (m *Manager) checkFound(ctx context.Context, name string, path dbus.ObjectPath) error {
+// loadUnit has systemd load the unit and reads its LoadState, in one round
+// trip: both calls go at once, and systemd answers the second, made on the
+// object path that follows from the name (for an alias, a path that leads
+// to the same unit), after the first has loaded the unit. If the
+// connection fails meanwhile, it makes the calls one after the other,
+// which are sent again across a reconnect.
+func (m *Manager) loadUnit(ctx context.Context, name string) (dbus.ObjectPath, string, error) {
+	conn := m.c.Conn
+	load := conn.Send(ctx, bus.ManagerPath, bus.ManagerInterface, bus.LoadUnit, name)
+	get := conn.Send(ctx, bus.UnitPath(name), bus.PropertiesInterface, "Get",
+		bus.UnitInterface, "LoadState")
+
+	var path dbus.ObjectPath
+	var state dbus.Variant
+	loadErr := load.Reply().Store(&path)
+	getErr := get.Reply().Store(&state)
+	switch {
+	case lost(loadErr) || lost(getErr):
+		return m.loadUnitInTurn(ctx, name)
+	case loadErr != nil:
+		return "", "", loadErr
+	case getErr != nil:
+		return "", "", getErr
+	}
+	s, _ := state.Value().(string)
+	return path, s, nil
+}
+
+func (m *Manager) loadUnitInTurn(ctx context.Context, name string) (dbus.ObjectPath, string, error) {
+	var path dbus.ObjectPath
+	err := m.c.Conn.Query(ctx, bus.ManagerPath, bus.ManagerInterface, bus.LoadUnit, name).
+		Store(&path)
+	if err != nil {
+		return "", "", err
+	}
 	v, err := m.c.Conn.Get(ctx, path, bus.UnitInterface, "LoadState")
 	if err != nil {
-		return err
+		return "", "", err
 	}
-	if state, _ := v.Value().(string); state != string(unit.LoadNotFound) {
-		return nil
-	}
-	return fmt.Errorf("unit %s not found: %w", name, gostemd.ErrNoSuchUnit)
+	s, _ := v.Value().(string)
+	return path, s, nil
+}
+
+// lost tells whether a call failed because the connection to systemd did.
+func lost(err error) bool {
+	return errors.Is(err, gostemd.ErrDisconnected) || errors.Is(err, gostemd.ErrNoReply)
 }
 
 // Unit returns a handle on a unit systemd has already loaded, without
