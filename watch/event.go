@@ -25,7 +25,11 @@ type Changed struct {
 }
 
 // Added says that systemd loaded a unit: a new transient unit, a unit
-// something refers to, a unit file that appeared and was asked for.
+// something refers to, a unit file that appeared and was asked for. State
+// is the unit's state when the Watcher read it, just after systemd
+// announced the unit: systemd announces a unit without its state, so
+// changes made between the announcement and the read, such as a start
+// that ran at once, are folded into State rather than reported one by one.
 type Added struct {
 	Unit  string
 	State State

@@ -75,28 +75,25 @@ func (w *Watcher) unitNew(sig *dbus.Signal) error {
 		w.reload.touch(u)
 		return nil
 	}
-	return w.load(u, sig.Sequence)
+	return w.load(u, s.Path, sig.Sequence)
 }
 
-// load reads a unit that was loaded, as of the signal or reply numbered
-// since, and reports it as Added.
+// load reads a unit that was loaded at path, as of the signal or reply
+// numbered since, and reports it as Added.
 //
 // It asks for the unit by name first, which does not load it. Reading the
 // object path of a unit that systemd unloaded meanwhile, as it soon does
-// with one that has no unit file, would load it again: systemd would
-// announce it anew, the Watcher would read it again, and so on for ever.
-func (w *Watcher) load(u *tracked, since dbus.Sequence) error {
+// with one nothing needs, would load it again: systemd would announce it
+// anew, the Watcher would read it again, and so on for ever. A unit gone
+// already is not read: the signals it sent while it was loaded, queued
+// behind this one, tell its changes, and its UnitRemoved its end.
+func (w *Watcher) load(u *tracked, path dbus.ObjectPath, since dbus.Sequence) error {
 	r, err := readUnit(w.ctx, w.conn, u.state.Unit, "", since)
 	if err != nil {
 		return err
 	}
 	if !r.state.Loaded() {
-		// Unloaded before it could be read: UnitRemoved follows or came.
-		if w.all {
-			w.forget(u)
-		} else {
-			w.set(u, r)
-		}
+		w.byPath[path] = u
 		return nil
 	}
 
@@ -217,7 +214,7 @@ func (w *Watcher) settle(r *reloadState) error {
 		st, loaded := listed[u.primary()]
 		switch {
 		case loaded && !u.state.Loaded():
-			if err := w.load(u, seq); err != nil {
+			if err := w.load(u, st.Path, seq); err != nil {
 				return err
 			}
 		case loaded:
