@@ -45,10 +45,11 @@
 //
 // systemd unloads a unit that nothing needs (inactive, no job, no
 // dependent, no reference) within milliseconds of loading it, as after
-// systemctl show or LoadUnit of a stopped unit. A Watcher may not see such
-// a unit at all: it asks for a unit by name before reading its state,
-// because reading the object path of a unit that is gone would make
-// systemd load it again, and announce it again, without end.
+// systemctl show or LoadUnit of a stopped unit. A Watcher asks for a new
+// unit by name before reading its state, because reading the object path
+// of a unit that is gone would make systemd load it again, and announce it
+// again, without end. Such a unit is then reported without an Added: only
+// through the changes it sent while loaded, if any, and its Removed.
 //
 // # Cost
 //
