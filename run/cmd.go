@@ -325,40 +325,32 @@ func (c *Cmd) start(ctx context.Context) error {
 	if err := c.connect(ctx); err != nil {
 		return err
 	}
-	// The start and its match rule are two calls in flight.
-	err = c.calls.doN(ctx, 2, func() error { return c.startUnit(ctx, props) })
+	err = c.calls.do(ctx, func() error { return c.startUnit(ctx, props) })
 	if err == nil {
 		err = c.awaitTerminal(ctx)
 	}
 
 	// A unit started without anyone left to wait for it would run on
 	// unsupervised, so make sure it is not running, and not held either.
-	if (c.watch != nil && mayHaveStarted(err)) || errors.Is(err, errUnwatched) {
+	if c.watch != nil && mayHaveStarted(err) {
 		c.abandon()
 	}
 	return err
 }
 
-// errUnwatched says that the unit may have been started although its
-// changes cannot be followed.
-var errUnwatched = errors.New("the unit may be running unwatched: stopping it")
-
-// startUnit subscribes to the unit's changes and has systemd start it, in
-// one round trip.
+// startUnit subscribes to the unit's changes, then has systemd start it.
 func (c *Cmd) startUnit(ctx context.Context, props []bus.Property) error {
-	w, reply, err := startWatched(ctx, c.conn, c.name, bus.ServiceInterface, c.calls, props)
-	c.closeAll(c.closeAfterStart)
-	c.closeAfterStart = nil
-	if err != nil {
-		if reply != nil && (reply.Err == nil || mayHaveStarted(reply.Err)) {
-			return fmt.Errorf("%w (%w)", err, errUnwatched)
-		}
+	var err error
+	if c.watch, err = newWatch(ctx, c.conn, c.name, bus.ServiceInterface, c.calls); err != nil {
 		return err
 	}
 
-	c.watch = w
 	var job dbus.ObjectPath
-	if err := reply.Store(&job); err != nil {
+	err = c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.StartTransientUnit,
+		c.name, "fail", props, []bus.AuxUnit{}).Store(&job)
+	c.closeAll(c.closeAfterStart)
+	c.closeAfterStart = nil
+	if err != nil {
 		return err
 	}
 	c.watch.queued(job)

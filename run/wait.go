@@ -102,21 +102,7 @@ func newWatch(ctx context.Context, conn *bus.Conn, name, iface string, calls *ga
 	if err != nil {
 		return nil, fmt.Errorf("watch unit %s: %w", name, err)
 	}
-	return watchOf(conn, sub, name, iface, calls), nil
-}
-
-// startWatched is newWatch and StartTransientUnit of the unit with props
-// in one round trip (see bus.SubscribeCall). If the subscription fails, the
-// start may have been made: the reply says.
-func startWatched(ctx context.Context, conn *bus.Conn, name, iface string, calls *gate,
-	props []bus.Property,
-) (*watch, *bus.Reply, error) {
-	sub, reply, err := conn.SubscribeCall(ctx, unitMatch(name), bus.ManagerPath,
-		bus.ManagerInterface, bus.StartTransientUnit, name, "fail", props, []bus.AuxUnit{})
-	if err != nil {
-		return nil, reply, fmt.Errorf("watch unit %s: %w", name, err)
-	}
-	return watchOf(conn, sub, name, iface, calls), reply, nil
+	return &watch{conn: conn, calls: calls, sub: sub, path: bus.UnitPath(name), iface: iface}, nil
 }
 
 // allUnitsChanges is the rule that the Cmds of a connection share.
@@ -133,10 +119,6 @@ func unitMatch(name string) bus.Match {
 		Member:    bus.PropertiesChanged,
 		Via:       &allUnitsChanges,
 	}
-}
-
-func watchOf(conn *bus.Conn, sub *bus.Subscription, name, iface string, calls *gate) *watch {
-	return &watch{conn: conn, calls: calls, sub: sub, path: bus.UnitPath(name), iface: iface}
 }
 
 func (w *watch) close() {

@@ -239,23 +239,6 @@ func TestMatchValidate(t *testing.T) {
 	}
 }
 
-func TestMatchRuleString(t *testing.T) {
-	for _, tt := range []struct {
-		match Match
-		want  string
-	}{
-		{Match{}, "type='signal',sender='org.freedesktop.systemd1'"},
-		{Match{Path: ManagerPath, Interface: ManagerInterface, Member: JobRemoved},
-			"type='signal',sender='org.freedesktop.systemd1',path='/org/freedesktop/systemd1'," +
-				"interface='org.freedesktop.systemd1.Manager',member='JobRemoved'"},
-		{Match{PathNamespace: UnitPathPrefix},
-			"type='signal',sender='org.freedesktop.systemd1'," +
-				"path_namespace='/org/freedesktop/systemd1/unit'"},
-	} {
-		assert.Equal(t, tt.want, tt.match.ruleString())
-	}
-}
-
 func TestMatchMatches(t *testing.T) {
 	unit := UnitPath("web.service")
 

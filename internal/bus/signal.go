@@ -103,34 +103,32 @@ func inNamespace(path, namespace dbus.ObjectPath) bool {
 	return strings.HasPrefix(string(path), string(namespace)+"/")
 }
 
-// ruleString is the match rule of m in the bus daemon's syntax. validate
-// has made sure that no value holds a quote.
-func (m Match) ruleString() string {
-	parts := []string{"type='signal'", "sender='" + Service + "'"}
-	add := func(key, value string) {
-		if value != "" {
-			parts = append(parts, key+"='"+value+"'")
-		}
+// rule returns the match rule that makes the bus daemon send the signals.
+// The sender is systemd's well-known name, which the daemon resolves to its
+// owner of the moment, so the rule survives daemon-reexec.
+func (m Match) rule() []dbus.MatchOption {
+	opts := []dbus.MatchOption{dbus.WithMatchSender(Service)}
+	if m.Path != "" {
+		opts = append(opts, dbus.WithMatchObjectPath(m.Path))
 	}
-	add("path", string(m.Path))
-	add("path_namespace", string(m.PathNamespace))
-	add("interface", m.Interface)
-	add("member", m.Member)
-	return strings.Join(parts, ",")
+	if m.PathNamespace != "" {
+		opts = append(opts, dbus.WithMatchPathNamespace(m.PathNamespace))
+	}
+	if m.Interface != "" {
+		opts = append(opts, dbus.WithMatchInterface(m.Interface))
+	}
+	if m.Member != "" {
+		opts = append(opts, dbus.WithMatchMember(m.Member))
+	}
+	return opts
 }
 
-// addRule and removeRule add and remove the match rule that makes the bus
-// daemon send the signals. The sender is systemd's well-known name, which
-// the daemon resolves to its owner of the moment, so the rule survives
-// daemon-reexec.
 func addRule(ctx context.Context, l *link, m Match) error {
-	return translate(l.conn.BusObject().CallWithContext(ctx, daemonInterface+".AddMatch", 0,
-		m.ruleString()).Err, false)
+	return translate(l.conn.AddMatchSignalContext(ctx, m.rule()...), false)
 }
 
 func removeRule(ctx context.Context, l *link, m Match) error {
-	return translate(l.conn.BusObject().CallWithContext(ctx, daemonInterface+".RemoveMatch", 0,
-		m.ruleString()).Err, false)
+	return translate(l.conn.RemoveMatchSignalContext(ctx, m.rule()...), false)
 }
 
 // ResetReason says why a subscription's stream has a gap.
