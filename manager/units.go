@@ -2,7 +2,6 @@ package manager
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/godbus/dbus/v5"
@@ -44,7 +43,7 @@ func (m *Manager) loadUnit(ctx context.Context, name string) (dbus.ObjectPath, s
 	loadErr := load.Reply().Store(&path)
 	getErr := get.Reply().Store(&state)
 	switch {
-	case lost(loadErr) || lost(getErr):
+	case bus.Lost(loadErr) || bus.Lost(getErr):
 		return m.loadUnitInTurn(ctx, name)
 	case loadErr != nil:
 		return "", "", loadErr
@@ -68,11 +67,6 @@ func (m *Manager) loadUnitInTurn(ctx context.Context, name string) (dbus.ObjectP
 	}
 	s, _ := v.Value().(string)
 	return path, s, nil
-}
-
-// lost tells whether a call failed because the connection to systemd did.
-func lost(err error) bool {
-	return errors.Is(err, gostemd.ErrDisconnected) || errors.Is(err, gostemd.ErrNoReply)
 }
 
 // Unit returns a handle on a unit systemd has already loaded, without

@@ -15,7 +15,6 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"github.com/gostemd/gostemd"
 	"github.com/gostemd/gostemd/internal/bus"
 	"github.com/gostemd/gostemd/internal/client"
 	"github.com/gostemd/gostemd/manager"
@@ -588,25 +587,23 @@ func (c *Cmd) kill() bool {
 	return killErr == nil || stopErr == nil
 }
 
-// abandon kills and stops a unit whose start failed, and drops the
+// abandon kills and stops a watched unit whose start failed, and drops the
 // reference it may have been started with. systemd handles these calls
-// after the start, which went first on the same connection.
+// after the start, which went first on the same connection. The unit may
+// not exist, or hold no reference of ours: then they do nothing.
 func (c *Cmd) abandon() {
 	c.kill()
 
 	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
 	defer cancel()
-	// The unit may not exist, or hold no reference of ours: nothing to do.
-	_ = c.calls.do(ctx, func() error {
-		return c.conn.Call(ctx, bus.ManagerPath, bus.ManagerInterface, bus.UnrefUnit, c.name).Err
-	})
+	c.watch.unref(ctx, c.name)
 }
 
 // mayHaveStarted tells whether a failed StartTransientUnit may still have
 // started the unit: the call was abandoned or lost, not refused.
 func mayHaveStarted(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, gostemd.ErrDisconnected) || errors.Is(err, gostemd.ErrNoReply)
+		bus.Lost(err)
 }
 
 // Wait waits for the unit to stop and for the copying to and from its pipes

@@ -98,9 +98,17 @@ func Connect(ctx context.Context, opts *manager.Options) (*Conn, error) {
 		return nil, fmt.Errorf("run: connect to systemd: %w", err)
 	}
 
-	conn, err := bus.Dial(ctx, b)
+	c, err := dial(ctx, b)
 	if err != nil {
 		return nil, fmt.Errorf("run: connect to systemd: %w", err)
+	}
+	return c, nil
+}
+
+func dial(ctx context.Context, b *bus.Options) (*Conn, error) {
+	conn, err := bus.Dial(ctx, b)
+	if err != nil {
+		return nil, err
 	}
 	return &Conn{bus: conn, calls: newGate(maxCalls)}, nil
 }
@@ -125,11 +133,10 @@ func defaultConn(ctx context.Context) (*Conn, error) {
 	if c := defaults.conns[b.Address]; c != nil {
 		return c, nil
 	}
-	conn, err := bus.Dial(ctx, b)
+	c, err := dial(ctx, b)
 	if err != nil {
 		return nil, err
 	}
-	c := &Conn{bus: conn, calls: newGate(maxCalls)}
 	if defaults.conns == nil {
 		defaults.conns = make(map[string]*Conn)
 	}

@@ -290,7 +290,7 @@ func (w *watch) result(ctx context.Context, name string, usage bool) (*Result, e
 
 	loaded, err := w.readCounters(ctx, name, &p.counters)
 	switch {
-	case errors.Is(err, gostemd.ErrDisconnected) || errors.Is(err, gostemd.ErrNoReply):
+	case bus.Lost(err):
 		// The reference went with the lost connection.
 		return w.readResult(ctx, name, false)
 	case err != nil:

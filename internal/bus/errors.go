@@ -100,3 +100,9 @@ func (e *disconnectedError) Error() string {
 func (e *disconnectedError) Unwrap() []error {
 	return []error{gostemd.ErrDisconnected, e.cause}
 }
+
+// Lost tells whether a call failed because the connection to systemd did,
+// or systemd did not answer: the call may or may not have taken effect.
+func Lost(err error) bool {
+	return errors.Is(err, gostemd.ErrDisconnected) || errors.Is(err, gostemd.ErrNoReply)
+}

@@ -45,6 +45,13 @@ func (c *Conn) unregisterSharedLocked(s *Subscription) {
 	if c.shared.refs[v]--; c.shared.refs[v] > 0 {
 		return
 	}
+	c.lingerLocked(v)
+}
+
+// lingerLocked marks the rule v as unused from now on, and has it removed
+// after shareLinger unless a subscription takes it meanwhile. Called with
+// c.mu held.
+func (c *Conn) lingerLocked(v Match) {
 	c.shared.idle[v] = time.Now()
 	time.AfterFunc(shareLinger, func() { c.dropShared(v) })
 }
@@ -106,9 +113,7 @@ func (c *Conn) ensureShared(ctx context.Context, l *link, v Match) error {
 		if err == nil && c.link == l {
 			l.shared[v] = true
 			if c.shared.refs[v] == 0 {
-				// Its subscription closed meanwhile: let the rule linger.
-				c.shared.idle[v] = time.Now()
-				time.AfterFunc(shareLinger, func() { c.dropShared(v) })
+				c.lingerLocked(v) // its subscription closed meanwhile
 			}
 		}
 		c.mu.Unlock()
