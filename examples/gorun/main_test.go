@@ -152,3 +152,26 @@ func TestBadProperty(t *testing.T) {
 	r = gorunArgs(t, "", "--wait")
 	assert.ErrorContains(t, r.err, "no command given")
 }
+
+// TestUser runs a command through --user in root's own manager
+// (user@0.service), whose bus may take a moment to come up.
+func TestUser(t *testing.T) {
+	testbed.Require(t)
+	testbed.Systemctl(t, "start", "user@0.service")
+	t.Cleanup(func() { testbed.Systemctl(t, "stop", "user@0.service") })
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", "")
+	t.Setenv("XDG_RUNTIME_DIR", "/run/user/0")
+
+	var r result
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		r = gorunArgs(t, "", "--user", "--pipe", "-q", "cat", "/proc/self/cgroup")
+		if r.err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	require.NoError(t, r.err)
+	assert.Equal(t, 0, r.code)
+	assert.Contains(t, r.out, "/user.slice/user-0.slice/user@0.service/", r.out)
+}
