@@ -27,7 +27,9 @@ type Options struct {
 	Root string
 
 	// Binds are host paths made visible at the same path inside the
-	// container, read-write: the project, the test binary.
+	// container, read-write: the project, the test binary. Boot refuses,
+	// with ErrUnsafeBind, a directory that the booted systemd empties as it
+	// starts, such as /tmp, or one above it.
 	Binds []string
 
 	// Cgroup2 boots the container with the unified cgroup hierarchy only
@@ -73,6 +75,9 @@ const bootTimeout = 60 * time.Second
 // instead, the watchdog removes it.
 func Boot(ctx context.Context, opts Options) (*Container, error) {
 	if err := CanBoot(); err != nil {
+		return nil, err
+	}
+	if err := checkBinds(opts.Binds); err != nil {
 		return nil, err
 	}
 

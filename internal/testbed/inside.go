@@ -18,16 +18,17 @@ import (
 // with the same arguments, and returns the inner run's exit code. When no
 // container can be booted the tests run here, and Require reports why.
 func runInContainer(m *testing.M, cgroup2 bool) int {
-	binds, dir, err := testBinds()
+	prog, err := stageSelf()
 	if err != nil {
 		setUnavailable(err.Error())
 		return m.Run()
 	}
+	defer prog.remove()
 
 	start := time.Now()
 	c, err := Boot(context.Background(), Options{
 		Root:     os.Getenv(EnvRoot),
-		Binds:    binds,
+		Binds:    prog.binds,
 		Lifetime: lifetime(os.Args[1:]),
 		Cgroup2:  cgroup2,
 	})
@@ -39,28 +40,43 @@ func runInContainer(m *testing.M, cgroup2 bool) int {
 	fmt.Fprintf(os.Stderr, "testbed: booted systemd %s in container %s (leader %d) in %v\n",
 		c.Version, c.Name, c.Leader, time.Since(start).Round(time.Millisecond))
 
-	return c.runSelf(dir)
+	return c.runSelf(prog.dir, prog.exe)
 }
 
-// testBinds returns what the inner test binary needs to see at the same
-// path: the module it belongs to (its working directory and test data) and
-// the directory holding the binary itself.
-func testBinds() (binds []string, dir string, err error) {
-	dir, err = os.Getwd()
+// staged is what the inner test binary needs to see at the same path: the
+// module it belongs to (its working directory and test data) and the
+// binary itself.
+type staged struct {
+	binds  []string
+	dir    string // the working directory
+	exe    string // the binary, as the container runs it
+	remove func()
+}
+
+// stageSelf finds what this test binary needs inside the container. A
+// binary whose directory the container's boot would empty, such as one
+// built with go test -c -o /tmp/x.test, is run from a link in a directory
+// of its own instead.
+func stageSelf() (staged, error) {
+	dir, err := os.Getwd()
 	if err != nil {
-		return nil, "", fmt.Errorf("find working directory: %w", err)
+		return staged{}, fmt.Errorf("find working directory: %w", err)
 	}
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, "", fmt.Errorf("find test binary: %w", err)
+		return staged{}, fmt.Errorf("find test binary: %w", err)
+	}
+	exe, remove, err := StageProgram(exe)
+	if err != nil {
+		return staged{}, err
 	}
 
 	root := moduleRoot(dir)
-	binds = []string{root}
+	binds := []string{root}
 	if exeDir := filepath.Dir(exe); !within(exeDir, root) {
 		binds = append(binds, exeDir)
 	}
-	return binds, dir, nil
+	return staged{binds: binds, dir: dir, exe: exe, remove: remove}, nil
 }
 
 // moduleRoot walks up from dir to the directory holding go.mod, or returns
@@ -100,13 +116,7 @@ func lifetime(args []string) time.Duration {
 // code. Signals that would end this process are passed on to the inner one,
 // which is in a process group of its own, so that it can report (SIGQUIT
 // from go test's timeout prints its goroutines) before the container stops.
-func (c *Container) runSelf(dir string) int {
-	exe, err := os.Executable()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "testbed: %v\n", err)
-		return 1
-	}
-
+func (c *Container) runSelf(dir, exe string) int {
 	cmd := c.Command(dir, append([]string{exe}, os.Args[1:]...)...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

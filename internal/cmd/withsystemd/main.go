@@ -78,7 +78,14 @@ func runInContainer(argv []string) int {
 
 	binds := []string{dir}
 	if progDir := filepath.Dir(argv[0]); needsBind(progDir, dir) {
-		binds = append(binds, progDir)
+		prog, remove, err := testbed.StageProgram(argv[0])
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "withsystemd: %v\n", err)
+			return 1
+		}
+		defer remove()
+		argv = append([]string{prog}, argv[1:]...)
+		binds = append(binds, filepath.Dir(prog))
 	}
 
 	start := time.Now()

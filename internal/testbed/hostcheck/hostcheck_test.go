@@ -95,6 +95,22 @@ func TestBootAndStopLeaveNothing(t *testing.T) {
 
 // SIGKILL of the booting process runs none of its deferred cleanup; the
 // watchdog must notice the closed pipe and remove the container.
+// TestBootRefusesDirectoriesEmptiedAtBoot asks for a bind of /var/tmp,
+// which Boot must refuse before it starts anything. It stands for /tmp,
+// which the container's systemd would empty through the bind, but which a
+// regression here must not cost the host: Debian's systemd only ages files
+// out of /var/tmp, never at boot. The unit tests cover the whole list.
+func TestBootRefusesDirectoriesEmptiedAtBoot(t *testing.T) {
+	requireBootable(t)
+
+	c, err := testbed.Boot(context.Background(), testbed.Options{Binds: []string{"/var/tmp"}})
+	if err == nil {
+		c.Stop()
+	}
+	require.ErrorIs(t, err, testbed.ErrUnsafeBind)
+	assert.Contains(t, err.Error(), "/var/tmp")
+}
+
 func TestWatchdogCleansUpAfterKilledOwner(t *testing.T) {
 	requireBootable(t)
 
