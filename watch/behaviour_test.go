@@ -55,10 +55,9 @@ func TestIntegrationOrderPerUnit(t *testing.T) {
 	cycle(t, m, name, 20)
 
 	// Each cycle's two jobs are reported, and the state goes through
-	// allowed transitions only. systemd unloads the stopped unit, so each
-	// start loads it anew, and the Watcher reads it: when that read comes
-	// after the unit started, the Added event gives the state as read, which
-	// may be any of them.
+	// allowed transitions only, every start included. systemd unloads the
+	// stopped unit, so each start loads it anew, and the Added event is
+	// one of these transitions.
 	jobs, starts := 0, 0
 	for jobs < 40 || state != unit.Inactive {
 		e := next(t, w)
@@ -69,16 +68,88 @@ func TestIntegrationOrderPerUnit(t *testing.T) {
 		if !ok || s.ActiveState == state {
 			continue
 		}
-		if _, added := e.(watch.Added); !added {
-			require.Contains(t, transitions[state], s.ActiveState, "after %s", state)
-		}
+		require.Contains(t, transitions[state], s.ActiveState, "after %s: %#v", state, e)
 		state = s.ActiveState
 		if state == unit.Active {
 			starts++
 		}
 	}
 	assert.Equal(t, 40, jobs)
-	assert.Positive(t, starts)
+	assert.Equal(t, 20, starts)
+}
+
+// TestIntegrationSlowAnnouncement has the Watcher read a unit systemd
+// announced only after the unit started and stopped, or failed: the start
+// must still be reported, in order, not folded into the state the late read
+// finds, or lost with a unit unloaded before it.
+func TestIntegrationSlowAnnouncement(t *testing.T) {
+	testbed.Require(t)
+	watch.DelayLoads(t, 500*time.Millisecond)
+	m := connect(t)
+
+	for _, tc := range []struct {
+		name, unitFile string
+		run            func(t *testing.T, name string)
+		final          unit.ActiveState
+	}{{
+		// systemd unloads the stopped unit before the read.
+		name:     "gostemd-watch-late-stop.service",
+		unitFile: sleeper,
+		run:      func(t *testing.T, name string) { cycle(t, m, name, 1) },
+		final:    unit.Inactive,
+	}, {
+		// A failed unit stays loaded: the read finds it failed.
+		name:     "gostemd-watch-late-fail.service",
+		unitFile: "[Service]\nType=exec\nExecStart=/bin/sh -c 'sleep 0.1; exit 3'\n",
+		run: func(t *testing.T, name string) {
+			job, err := m.StartUnit(testContext(t), name, "")
+			require.NoError(t, err)
+			require.NoError(t, job.Wait(testContext(t)))
+		},
+		final: unit.Failed,
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			testbed.WriteUnit(t, tc.name, tc.unitFile)
+			w := watchUnits(t, m, &watch.Options{Units: []string{tc.name}})
+			require.Equal(t, unit.Inactive, initial(t, w).States[0].ActiveState)
+			tc.run(t, tc.name)
+
+			states := lateStates(t, w, tc.name, tc.final)
+			assert.Contains(t, states, unit.Active)
+			assert.Equal(t, tc.final, states[len(states)-1])
+		})
+	}
+}
+
+// lateStates reads the events of a unit that systemd loaded after the
+// Watcher started, until the unit reaches final, and returns the
+// ActiveStates it went through. Each must follow from the one before; the
+// first comes with the one Added event.
+func lateStates(t *testing.T, w *watch.Watcher, name string, final unit.ActiveState) []unit.ActiveState {
+	t.Helper()
+
+	var states []unit.ActiveState
+	state, added := unit.Inactive, false
+	for len(states) < 2 || state != final {
+		e := next(t, w)
+		s, ok := stateOf(e, name)
+		if !ok {
+			continue
+		}
+		if a, ok := e.(watch.Added); ok {
+			require.False(t, added, "one Added: %#v", e)
+			added = true
+			assert.Equal(t, unit.LoadLoaded, a.State.LoadState)
+		}
+		require.True(t, added, "no event before Added: %#v", e)
+		if s.ActiveState != state {
+			allowed := append(transitions[state], unit.Failed)
+			require.Contains(t, allowed, s.ActiveState, "after %s: %#v", state, e)
+			state = s.ActiveState
+			states = append(states, state)
+		}
+	}
+	return states
 }
 
 func TestIntegrationSlowReader(t *testing.T) {
@@ -101,8 +172,10 @@ func TestIntegrationSlowReader(t *testing.T) {
 	}()
 	starts, state := 0, unit.Inactive
 	for starts < 10 || state != unit.Inactive {
-		s, ok := stateOf(next(t, fast), name)
+		e := next(t, fast)
+		s, ok := stateOf(e, name)
 		if ok && s.ActiveState != state {
+			require.Contains(t, transitions[state], s.ActiveState, "after %s: %#v", state, e)
 			state = s.ActiveState
 			if state == unit.Active {
 				starts++

@@ -43,13 +43,18 @@
 // and load again every unit; the Watcher reports only the units that
 // really came or went, and changes of LoadState.
 //
-// systemd unloads a unit that nothing needs (inactive, no job, no
-// dependent, no reference) within milliseconds of loading it, as after
-// systemctl show or LoadUnit of a stopped unit. A Watcher asks for a new
-// unit by name before reading its state, because reading the object path
-// of a unit that is gone would make systemd load it again, and announce it
-// again, without end. Such a unit is then reported without an Added: only
-// through the changes it sent while loaded, if any, and its Removed.
+// systemd announces a unit it loads (UnitNew) without its state. The
+// Watcher then reads the unit, and reports it as Added at the first state
+// it learns: from the first change the unit signals, when one comes before
+// the read is answered, else from the read. Every change after that one is
+// reported. A unit that systemd unloads again before it signals a change
+// or is read, as it does within milliseconds with one that nothing needs
+// (after systemctl show of a stopped unit, say), is not reported at all:
+// to the reader, nothing changed.
+//
+// The read asks for the unit by name first, because reading the object
+// path of a unit that is gone would make systemd load it again, and
+// announce it again, without end.
 //
 // # Cost
 //

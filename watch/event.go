@@ -25,11 +25,12 @@ type Changed struct {
 }
 
 // Added says that systemd loaded a unit: a new transient unit, a unit
-// something refers to, a unit file that appeared and was asked for. State
-// is the unit's state when the Watcher read it, just after systemd
-// announced the unit: systemd announces a unit without its state, so
-// changes made between the announcement and the read, such as a start
-// that ran at once, are folded into State rather than reported one by one.
+// something refers to, a unit file that appeared and was asked for.
+// systemd announces a unit without its state, so the Watcher reads it; but
+// when the unit signals a change before that read is answered, as a start
+// that runs at once does, State is the state that first change gives, and
+// the changes after it follow as Changed events, none folded into another.
+// Otherwise State is the state as read.
 type Added struct {
 	Unit  string
 	State State

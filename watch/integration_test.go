@@ -97,11 +97,11 @@ func TestIntegrationAddedRemoved(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 
 	for _, w := range []*watch.Watcher{named, all} {
-		e, _ := await(t, w, func(e watch.Event) bool {
+		e, before := await(t, w, func(e watch.Event) bool {
 			a, ok := e.(watch.Added)
 			return ok && a.Unit == name
 		})
-		assert.True(t, e.(watch.Added).State.Loaded())
+		assert.Equal(t, unit.LoadLoaded, e.(watch.Added).State.LoadState, "%#v\nbefore: %#v", e, before)
 
 		_, between := await(t, w, func(e watch.Event) bool {
 			r, ok := e.(watch.Removed)

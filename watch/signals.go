@@ -31,9 +31,13 @@ func (w *Watcher) propertiesChanged(sig *dbus.Signal) {
 	}
 
 	u.state = apply(u.state, pc.Changed)
-	if pc.Interface == bus.UnitInterface {
-		w.report(u)
+	if pc.Interface != bus.UnitInterface {
+		return
 	}
+	if u.announced != nil && !u.state.Loaded() {
+		u.state.LoadState = u.announced.loadState(u.state)
+	}
+	w.report(u)
 }
 
 // unitInterface tells whether iface is the Unit interface or a unit type's.
@@ -43,8 +47,13 @@ func unitInterface(iface string) bool {
 }
 
 // report tells the reader about the fields of a unit that changed since it
-// was last told.
+// was last told, or that the unit is loaded, when it last heard otherwise.
 func (w *Watcher) report(u *tracked) {
+	if u.state.Loaded() && !u.reported.Loaded() {
+		w.added(u)
+		return
+	}
+
 	fields := diff(u.reported, u.state)
 	if fields == nil {
 		return
@@ -53,6 +62,23 @@ func (w *Watcher) report(u *tracked) {
 	u.reported = u.state
 	name := u.state.Unit
 	w.emit(Changed{Unit: name, State: u.state, Fields: fields}, name)
+}
+
+// added reports a unit as loaded, then the job events held for it.
+func (w *Watcher) added(u *tracked) {
+	u.reported = u.state
+	name := u.state.Unit
+	w.emit(Added{Unit: name, State: u.state}, name)
+	w.release(u)
+}
+
+// release emits the job events held while the unit's Added waited.
+func (w *Watcher) release(u *tracked) {
+	held := u.held
+	u.held = nil
+	for _, e := range held {
+		w.emit(e, u.state.Unit)
+	}
 }
 
 // unitNew reads a unit systemd just loaded. During a reload it only notes
@@ -78,29 +104,105 @@ func (w *Watcher) unitNew(sig *dbus.Signal) error {
 	return w.load(u, s.Path, sig.Sequence)
 }
 
-// load reads a unit that was loaded at path, as of the signal or reply
-// numbered since, and reports it as Added.
+// load reads a unit that systemd announced, at path, in the signal or
+// reply numbered since. UnitNew carries no state, hence the read; but the
+// signals that arrived while the read was under way tell the unit's first
+// changes, which the read's answer already folds together. So the Watcher
+// handles those signals first, as they come, reporting the unit as Added at
+// the first state one of them gives. Once it has handled them all, as the
+// Mark queued behind them or any later signal tells it, it reports what
+// the read adds (announced).
 //
-// It asks for the unit by name first, which does not load it. Reading the
-// object path of a unit that systemd unloaded meanwhile, as it soon does
-// with one nothing needs, would load it again: systemd would announce it
-// anew, the Watcher would read it again, and so on for ever. A unit gone
-// already is not read: the signals it sent while it was loaded, queued
-// behind this one, tell its changes, and its UnitRemoved its end.
+// load asks for the unit by name first, which does not load it. Reading
+// the object path of a unit that systemd unloaded meanwhile, as it soon
+// does with one nothing needs, would load it again: systemd would announce
+// it anew, the Watcher would read it again, and so on for ever.
 func (w *Watcher) load(u *tracked, path dbus.ObjectPath, since dbus.Sequence) error {
+	testHookLoad()
 	r, err := readUnit(w.ctx, w.conn, u.state.Unit, "", since)
 	if err != nil {
 		return err
 	}
-	if !r.state.Loaded() {
-		w.byPath[path] = u
-		return nil
+
+	w.byPath[path] = u
+	w.locate(u, r)
+	u.since = max(u.since, since)
+	u.announced = &r
+	w.announcing = append(w.announcing, u)
+	w.sub.Mark(u.announced)
+	return nil
+}
+
+// loadState is the LoadState of a unit in state s, which systemd announced
+// while the read made then was under way: no PropertiesChanged carries it.
+// It is the read's, unless the read found another run of the unit, or none:
+// systemd may have unloaded the unit before the read, which then loaded it
+// anew (see readPath), as a unit that is not running, and whose unit file
+// may be gone, as a transient unit's is.
+//
+// NB: otherwise the LoadState is not known. It is given as LoadLoaded, the
+// likely one, since most changes come from a run and systemd runs only a
+// unit that loaded well; but a stop job queued for a unit with no unit
+// file, say, makes it wrong.
+func (r *unitRead) loadState(s State) unit.LoadState {
+	if r.state.Loaded() && r.state.InvocationID == s.InvocationID {
+		return r.state.LoadState
+	}
+	return unit.LoadLoaded
+}
+
+// testHookLoad runs before the read of a unit systemd announced; tests
+// delay that read with it.
+var testHookLoad = func() {}
+
+// announce reports the reads of announced units whose answers the Watcher
+// is through with, as done tells.
+func (w *Watcher) announce(done func(*unitRead) bool) {
+	if len(w.announcing) == 0 {
+		return
 	}
 
-	w.set(u, r)
-	name := u.state.Unit
-	w.emit(Added{Unit: name, State: u.state}, name)
-	return nil
+	pending := w.announcing[:0]
+	for _, u := range w.announcing {
+		switch {
+		case u.announced == nil:
+		case done(u.announced):
+			w.announced(u)
+		default:
+			pending = append(pending, u)
+		}
+	}
+	clear(w.announcing[len(pending):])
+	w.announcing = pending
+}
+
+// announced reports the read of a unit systemd announced, now that the
+// Watcher handled every signal systemd sent before it answered: reported
+// as Added already when one of them gave its state, else now. A unit
+// unloaded before the read had its UnitRemoved handled among them.
+func (w *Watcher) announced(u *tracked) {
+	r := u.announced
+	u.announced = nil
+	u.since = max(u.since, r.since)
+	if !r.state.Loaded() {
+		w.release(u)
+		return
+	}
+
+	u.state = r.state
+	w.report(u)
+	w.release(u)
+}
+
+// unannounce forgets the announcements pending, whose reads a full read
+// replaces, and lets out the job events they held.
+func (w *Watcher) unannounce() {
+	for _, u := range w.announcing {
+		u.announced = nil
+		w.release(u)
+	}
+	clear(w.announcing)
+	w.announcing = w.announcing[:0]
 }
 
 // unitRemoved reports a unit systemd unloaded, except during a reload.
@@ -122,14 +224,21 @@ func (w *Watcher) unitRemoved(sig *dbus.Signal) {
 	w.unload(u)
 }
 
-// unload records that a unit is no longer loaded and reports it.
+// unload records that a unit is no longer loaded and reports it, unless
+// the reader was never told that it was: a unit systemd unloaded before
+// it sent any change.
 func (w *Watcher) unload(u *tracked) {
 	name := u.state.Unit
+	told := u.reported.Loaded()
 	u.state, u.reported = notLoaded(name), notLoaded(name)
+	u.announced = nil
 	if w.all {
 		w.forget(u)
 	}
-	w.emit(Removed{Unit: name}, name)
+	w.release(u)
+	if told {
+		w.emit(Removed{Unit: name}, name)
+	}
 }
 
 func (w *Watcher) jobNew(sig *dbus.Signal) {
@@ -138,9 +247,7 @@ func (w *Watcher) jobNew(sig *dbus.Signal) {
 		return
 	}
 
-	if name, ok := w.jobUnit(s.Unit); ok {
-		w.emit(JobStarted{Unit: name, ID: s.ID}, name)
-	}
+	w.jobEvent(s.Unit, func(name string) Event { return JobStarted{Unit: name, ID: s.ID} })
 }
 
 func (w *Watcher) jobRemoved(sig *dbus.Signal) {
@@ -149,21 +256,27 @@ func (w *Watcher) jobRemoved(sig *dbus.Signal) {
 		return
 	}
 
-	if name, ok := w.jobUnit(s.Unit); ok {
-		w.emit(JobFinished{Unit: name, ID: s.ID, Result: unit.JobResult(s.Result)}, name)
-	}
+	w.jobEvent(s.Unit, func(name string) Event {
+		return JobFinished{Unit: name, ID: s.ID, Result: unit.JobResult(s.Result)}
+	})
 }
 
-// jobUnit returns the name under which a job signal about the unit id is
-// reported, and whether it is. Job signals are reported even when they are
-// older than the unit's state: they tell of jobs, which a state read after
-// them does not show.
-func (w *Watcher) jobUnit(id string) (string, bool) {
+// jobEvent reports a job signal about the unit id, if the Watcher covers
+// it, with the event built for the unit's name. Job signals are
+// reported even when they are older than the unit's state: they tell of
+// jobs, which a state read after them does not show. Those about a unit
+// whose Added is still to come are held until it has gone out.
+func (w *Watcher) jobEvent(id string, event func(name string) Event) {
 	u := w.byID[id]
-	if u == nil {
-		return id, w.all
+	switch {
+	case u == nil && w.all:
+		w.emit(event(id), id)
+	case u == nil:
+	case u.announced != nil && !u.reported.Loaded():
+		u.held = append(u.held, event(u.state.Unit))
+	default:
+		w.emit(event(u.state.Unit), u.state.Unit)
 	}
-	return u.state.Unit, true
 }
 
 // reloadState collects the units systemd unloaded or loaded while it

@@ -23,6 +23,13 @@ type tracked struct {
 	// while loaded; it differs from state.Unit for a unit watched under an
 	// alias.
 	id string
+
+	// announced is the read made when systemd last announced the unit,
+	// until the Watcher has handled the signals sent before its answer.
+	announced *unitRead
+
+	// held are job events about the unit, kept back while its Added waits.
+	held []Event
 }
 
 // table indexes the watched units. A table of every unit (all) grows and
@@ -101,6 +108,11 @@ func (t *table) lookup(name string, path dbus.ObjectPath) *tracked {
 // set records what a read found.
 func (t *table) set(u *tracked, r unitRead) {
 	u.state, u.reported, u.since = r.state, r.state, r.since
+	t.locate(u, r)
+}
+
+// locate records the object path and primary name a read found.
+func (t *table) locate(u *tracked, r unitRead) {
 	if r.path != "" {
 		t.byPath[r.path] = u
 	}
@@ -129,10 +141,14 @@ func (t *table) replace(reads []unitRead) {
 	}
 }
 
-// states returns the state of every watched unit, sorted by name.
+// states returns the state of every watched unit, sorted by name. A table
+// of every unit leaves out those announced but not yet known as loaded.
 func (t *table) states() []State {
 	states := make([]State, 0, len(t.units))
 	for _, u := range t.units {
+		if t.all && !u.state.Loaded() {
+			continue
+		}
 		states = append(states, u.state)
 	}
 	sortStates(states)

@@ -49,8 +49,9 @@ type Watcher struct {
 
 	// The fields below belong to the goroutine running run.
 	table
-	reload *reloadState
-	lag    *lag
+	reload     *reloadState
+	lag        *lag
+	announcing []*tracked // units whose announced read is pending
 }
 
 // Units watches the named units. The first event is a Resync with Reason
@@ -257,11 +258,16 @@ func (w *Watcher) emitResync(reason Reason) {
 
 // handle turns one item of the subscription into events.
 func (w *Watcher) handle(e bus.Event) error {
-	if e.Reset != bus.NoReset {
+	switch {
+	case e.Reset != bus.NoReset:
 		return w.resync(e.Reset)
+	case e.Mark != nil:
+		w.announce(func(r *unitRead) bool { return r == e.Mark })
+		return nil
 	}
 
 	sig := e.Signal
+	w.announce(func(r *unitRead) bool { return r.since < sig.Sequence })
 	switch sig.Name {
 	case propertiesChanged:
 		w.propertiesChanged(sig)
@@ -297,6 +303,7 @@ func (w *Watcher) resync(reset bus.ResetReason) error {
 	}
 
 	w.reload = nil
+	w.unannounce()
 	w.replace(reads)
 
 	reason := Reconnected

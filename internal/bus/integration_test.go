@@ -722,3 +722,45 @@ func TestIntegrationSend(t *testing.T) {
 		})
 	}
 }
+
+// A Mark comes after every signal received before the reply to a call made
+// before it: the subscriber can tell when it has seen all that the reply
+// already reflects.
+func TestIntegrationMarkFollowsEarlierSignals(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	c := dial(t, nil)
+	writeProbe(t, c)
+	s, err := c.Subscribe(ctx, bus.Match{PathNamespace: bus.ManagerPath, ManagerSubscribe: true})
+	require.NoError(t, err)
+	defer s.Close()
+
+	// Jobs send signals while the query is under way.
+	for _, method := range []string{"RestartUnit", "StopUnit", "RestartUnit"} {
+		require.NoError(t, c.Call(ctx, bus.ManagerPath, bus.ManagerInterface, method,
+			probeUnit, "replace").Err)
+	}
+	reply, seq := c.QuerySequenced(ctx, bus.ManagerPath, bus.ManagerInterface, "GetUnit", probeUnit)
+	require.NoError(t, reply.Err)
+	s.Mark(t.Name())
+
+	older := 0
+	for e := next(t, s); e.Mark == nil; e = next(t, s) {
+		require.NotNil(t, e.Signal, "no reset")
+		if e.Signal.Sequence < seq {
+			older++
+		}
+	}
+	assert.Positive(t, older, "signals older than the reply came before the mark")
+
+	quiet := time.After(500 * time.Millisecond)
+	for {
+		select {
+		case e := <-s.Events():
+			require.NotNil(t, e.Signal)
+			assert.Greater(t, e.Signal.Sequence, seq, "signal %s after the mark", e.Signal.Name)
+		case <-quiet:
+			return
+		}
+	}
+}

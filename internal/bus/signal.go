@@ -158,16 +158,21 @@ func (r ResetReason) String() string {
 	return fmt.Sprintf("ResetReason(%d)", int(r))
 }
 
-// Event is one item of a subscription's stream: a signal, or a reset.
+// Event is one item of a subscription's stream: a signal, a reset, or a
+// mark.
 type Event struct {
-	// Signal is the signal received, nil for a reset. Subscriptions share
-	// it: do not modify it.
+	// Signal is the signal received, nil for a reset or a mark.
+	// Subscriptions share it: do not modify it.
 	Signal *dbus.Signal
 
 	// Reset, when not NoReset, says that signals may have been missed
 	// before this event: re-read the state you follow. The match rules and
 	// the manager subscription are in place again when it arrives.
 	Reset ResetReason
+
+	// Mark, when not nil, is the value given to Mark: the event comes
+	// after every signal the subscription had received by then.
+	Mark any
 }
 
 // Subscription is a stream of the signals that match a Match, in the order
@@ -394,6 +399,20 @@ func (c *Conn) goBackgroundLocked(f func()) bool {
 		f()
 	}()
 	return true
+}
+
+// Mark queues an event carrying v behind the signals received so far. It
+// tells the reader when it has handled every signal that arrived before a
+// reply: godbus hands signals to subscriptions as it reads them, in order,
+// so a signal whose sequence number is below a reply's is queued before the
+// caller gets that reply, and before a Mark made after it. v must not be
+// nil. After Close, Mark does nothing.
+func (s *Subscription) Mark(v any) {
+	select {
+	case <-s.done:
+	default:
+		s.push(Event{Mark: v})
+	}
 }
 
 // push queues e without blocking. Called with Conn.mu held.
