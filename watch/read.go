@@ -10,6 +10,7 @@ import (
 
 	"github.com/gostemd/gostemd"
 	"github.com/gostemd/gostemd/internal/bus"
+	"github.com/gostemd/gostemd/unit"
 )
 
 // readers bounds the reads of unit state in flight at once.
@@ -88,22 +89,99 @@ func readUnit(ctx context.Context, conn *bus.Conn, name string, path dbus.Object
 	return readPath(ctx, conn, name, path)
 }
 
-// readPath reads a loaded unit's properties, every interface's at once.
+// readPath reads a loaded unit's State: only the properties it is made
+// of, with one Get each, all sent at once. A GetAll of every interface
+// would send back hundreds of properties, all of which systemd would
+// compute and the Watcher decode, for each unit loaded.
+//
+// The replies tell the state at slightly different moments, as systemd
+// answers them in turn: the read is as of the first reply, and the signals
+// that follow it, each carrying every property of State its interface has
+// but LoadState, bring it up to date.
 //
 // NB: reading a unit's object path makes systemd load the unit if it was
 // unloaded in the meantime; it is then unloaded again soon, and the
 // Watcher reports that as Removed.
 func readPath(ctx context.Context, conn *bus.Conn, name string, path dbus.ObjectPath,
 ) (unitRead, error) {
-	var props map[string]dbus.Variant
-	reply, seq := conn.QuerySequenced(ctx, path, bus.PropertiesInterface, "GetAll", "")
-	if err := reply.Store(&props); err != nil {
-		return unitRead{}, fmt.Errorf("read properties of unit %s: %w", name, err)
+	gets := stateGets(name)
+	for attempt := 1; ; attempt++ {
+		props, seq, err := getEach(ctx, conn, path, gets)
+		switch {
+		case err == nil:
+			id, _ := props["Id"].Value().(string)
+			state := apply(State{Unit: name}, props)
+			return unitRead{name: name, id: id, path: path, state: state, since: seq}, nil
+		case !errors.Is(err, gostemd.ErrDisconnected) || attempt == 3 || ctx.Err() != nil:
+			return unitRead{}, fmt.Errorf("read properties of unit %s: %w", name, err)
+		}
+		// The connection dropped: read again over the next one.
+	}
+}
+
+// propertyGet names one property to Get.
+type propertyGet struct{ iface, name string }
+
+// unitStateProps are the properties of the Unit interface that State and
+// the unit's primary name come from.
+var unitStateProps = []string{"Id", "LoadState", "ActiveState", "SubState", "InvocationID", "Job"}
+
+// typeStateProps are the properties of State on each type's interface.
+var typeStateProps = map[unit.Type]struct {
+	iface string
+	names []string
+}{
+	unit.TypeService: {bus.ServiceInterface, []string{"Result", "MainPID", "ControlPID",
+		"ExecMainCode", "ExecMainStatus", "StatusText", "StatusErrno", "NRestarts"}},
+	unit.TypeSocket:    {bus.SocketInterface, []string{"Result", "ControlPID"}},
+	unit.TypeMount:     {bus.MountInterface, []string{"Result", "ControlPID"}},
+	unit.TypeSwap:      {bus.SwapInterface, []string{"Result", "ControlPID"}},
+	unit.TypeScope:     {bus.ScopeInterface, []string{"Result"}},
+	unit.TypeTimer:     {bus.TimerInterface, []string{"Result"}},
+	unit.TypePath:      {bus.PathInterface, []string{"Result"}},
+	unit.TypeAutomount: {bus.AutomountInterface, []string{"Result"}},
+}
+
+// stateGets lists the Gets that read the State of the named unit: those of
+// the Unit interface, then those of its type's.
+func stateGets(name string) []propertyGet {
+	gets := make([]propertyGet, 0, len(unitStateProps)+8)
+	for _, n := range unitStateProps {
+		gets = append(gets, propertyGet{bus.UnitInterface, n})
 	}
 
-	id, _ := props["Id"].Value().(string)
-	state := apply(State{Unit: name}, props)
-	return unitRead{name: name, id: id, path: path, state: state, since: seq}, nil
+	if n, err := unit.ParseName(name); err == nil {
+		t := typeStateProps[n.Type()]
+		for _, prop := range t.names {
+			gets = append(gets, propertyGet{t.iface, prop})
+		}
+	}
+	return gets
+}
+
+// getEach sends the Gets at once and collects their values by property
+// name, with the sequence number of the first reply. A property this
+// systemd lacks is left out.
+func getEach(ctx context.Context, conn *bus.Conn, path dbus.ObjectPath, gets []propertyGet,
+) (map[string]dbus.Variant, dbus.Sequence, error) {
+	pending := make([]*bus.Pending, len(gets))
+	for i, g := range gets {
+		pending[i] = conn.Send(ctx, path, bus.PropertiesInterface, "Get", g.iface, g.name)
+	}
+
+	props := make(map[string]dbus.Variant, len(gets))
+	var first error
+	for i, p := range pending {
+		var v dbus.Variant
+		switch err := p.Reply().Store(&v); {
+		case err == nil:
+			props[gets[i].name] = v
+		case errors.Is(err, gostemd.ErrUnknownProperty):
+		case first == nil:
+			first = fmt.Errorf("get %s: %w", gets[i].name, err)
+		}
+	}
+	return props, pending[0].Sequence(), first
 }
 
 // parallel runs f for 0..n-1, readers at a time, and joins the errors.

@@ -103,6 +103,7 @@ type Pending struct {
 	call *dbus.Call
 	l    *link
 	err  error
+	seq  dbus.Sequence // set by Reply
 }
 
 // Send sends a method call of systemd's object at path and returns at once;
@@ -152,10 +153,18 @@ func (p *Pending) Reply() *Reply {
 	}
 
 	<-p.call.Done
+	p.seq = p.call.ResponseSequence
 	if p.call.Err != nil {
 		return &Reply{Err: translate(p.call.Err, linkFailed(p.l, p.call.Err))}
 	}
 	return &Reply{Body: p.call.Body}
+}
+
+// Sequence is the number godbus gave the reply as it arrived, as
+// QuerySequenced returns it. It is known once Reply has returned, and is
+// dbus.NoSequence until then, or when no reply came.
+func (p *Pending) Sequence() dbus.Sequence {
+	return p.seq
 }
 
 // linkFailed tells whether err, returned by a call on l, means that l's
