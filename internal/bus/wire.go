@@ -147,13 +147,27 @@ type PropertiesChangedSignal struct {
 	Invalidated []string
 }
 
-// ParsePropertiesChanged reads a PropertiesChanged signal.
+// ParsePropertiesChanged reads a PropertiesChanged signal. godbus decodes
+// its body (sa{sv}as) into the very types of PropertiesChangedSignal, so
+// the values are taken as they are, without a copy; the map is shared
+// with every other reader of the signal.
 func ParsePropertiesChanged(sig *dbus.Signal) (PropertiesChangedSignal, error) {
+	if sig != nil && len(sig.Body) == 3 && sig.Name == propertiesChangedName {
+		iface, ok1 := sig.Body[0].(string)
+		changed, ok2 := sig.Body[1].(map[string]dbus.Variant)
+		invalidated, ok3 := sig.Body[2].([]string)
+		if ok1 && ok2 && ok3 {
+			return PropertiesChangedSignal{iface, changed, invalidated}, nil
+		}
+	}
+
 	var s PropertiesChangedSignal
 	err := storeSignal(sig, PropertiesInterface, PropertiesChanged,
 		&s.Interface, &s.Changed, &s.Invalidated)
 	return s, err
 }
+
+const propertiesChangedName = PropertiesInterface + "." + PropertiesChanged
 
 // storeSignal checks a signal's name and copies its body into dst, with the
 // type rules of Decode.
