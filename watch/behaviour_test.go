@@ -121,6 +121,46 @@ func TestIntegrationSlowAnnouncement(t *testing.T) {
 	}
 }
 
+// TestIntegrationSlowRead has the unit change while the Watcher reads it,
+// property by property: when the Watcher starts, and each time systemd
+// loads the unit again. What a signal sent during the read says must not
+// undo what a later reply told: the state only moves forward.
+func TestIntegrationSlowRead(t *testing.T) {
+	testbed.Require(t)
+	watch.SlowGets(t, 15*time.Millisecond)
+	m := connect(t)
+	name := "gostemd-watch-slow-read.service"
+	testbed.WriteUnit(t, name, sleeper)
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		cycle(t, m, name, 15)
+	}()
+	w := watchUnits(t, m, &watch.Options{Units: []string{name}})
+	state := initial(t, w).States[0].ActiveState
+	<-done
+
+	changes := 0
+	quiet := time.After(3 * time.Second)
+	for {
+		select {
+		case e := <-w.Events():
+			s, ok := stateOf(e, name)
+			if !ok || s.ActiveState == state {
+				continue
+			}
+			require.Contains(t, transitions[state], s.ActiveState, "after %s: %#v", state, e)
+			state = s.ActiveState
+			changes++
+		case <-quiet:
+			assert.Equal(t, unit.Inactive, state)
+			assert.Positive(t, changes)
+			return
+		}
+	}
+}
+
 // lateStates reads the events of a unit that systemd loaded after the
 // Watcher started, until the unit reaches final, and returns the
 // ActiveStates it went through. Each must follow from the one before; the

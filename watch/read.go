@@ -24,6 +24,10 @@ type unitRead struct {
 	path  dbus.ObjectPath
 	state State
 	since dbus.Sequence
+
+	// answered holds, for a read made of several calls, the sequence
+	// number of the reply each property came from (see readPath).
+	answered answers
 }
 
 // readUnits reads the state of the named units, or of every loaded unit
@@ -95,9 +99,12 @@ func readUnit(ctx context.Context, conn *bus.Conn, name string, path dbus.Object
 // compute and the Watcher decode, for each unit loaded.
 //
 // The replies tell the state at slightly different moments, as systemd
-// answers them in turn: the read is as of the first reply, and the signals
-// that follow it, each carrying every property of State its interface has
-// but LoadState, bring it up to date.
+// answers them in turn, and signals may arrive in between. The read is as
+// of the first reply: a signal after it is applied, but not to a property
+// whose reply came after the signal, and already tells as much or more.
+// So the state never goes back, and the signals that follow, each
+// carrying every property of State its interface has but LoadState, bring
+// it up to date.
 //
 // NB: reading a unit's object path makes systemd load the unit if it was
 // unloaded in the meantime; it is then unloaded again soon, and the
@@ -106,12 +113,16 @@ func readPath(ctx context.Context, conn *bus.Conn, name string, path dbus.Object
 ) (unitRead, error) {
 	gets := stateGets(name)
 	for attempt := 1; ; attempt++ {
-		props, seq, err := getEach(ctx, conn, path, gets)
+		props, answered, err := getEach(ctx, conn, path, gets)
 		switch {
 		case err == nil:
 			id, _ := props["Id"].Value().(string)
-			state := apply(State{Unit: name}, props)
-			return unitRead{name: name, id: id, path: path, state: state, since: seq}, nil
+			return unitRead{
+				name: name, id: id, path: path,
+				state:    apply(State{Unit: name}, props),
+				since:    answered.first(),
+				answered: answered,
+			}, nil
 		case !errors.Is(err, gostemd.ErrDisconnected) || attempt == 3 || ctx.Err() != nil:
 			return unitRead{}, fmt.Errorf("read properties of unit %s: %w", name, err)
 		}
@@ -160,20 +171,24 @@ func stateGets(name string) []propertyGet {
 }
 
 // getEach sends the Gets at once and collects their values by property
-// name, with the sequence number of the first reply. A property this
-// systemd lacks is left out.
+// name, with the sequence number of each reply. A property this systemd
+// lacks is left out.
 func getEach(ctx context.Context, conn *bus.Conn, path dbus.ObjectPath, gets []propertyGet,
-) (map[string]dbus.Variant, dbus.Sequence, error) {
+) (map[string]dbus.Variant, answers, error) {
 	pending := make([]*bus.Pending, len(gets))
 	for i, g := range gets {
+		testHookGet()
 		pending[i] = conn.Send(ctx, path, bus.PropertiesInterface, "Get", g.iface, g.name)
 	}
 
 	props := make(map[string]dbus.Variant, len(gets))
+	answered := make(answers, len(gets))
 	var first error
 	for i, p := range pending {
 		var v dbus.Variant
-		switch err := p.Reply().Store(&v); {
+		err := p.Reply().Store(&v)
+		answered[gets[i].name] = p.Sequence()
+		switch {
 		case err == nil:
 			props[gets[i].name] = v
 		case errors.Is(err, gostemd.ErrUnknownProperty):
@@ -181,7 +196,45 @@ func getEach(ctx context.Context, conn *bus.Conn, path dbus.ObjectPath, gets []p
 			first = fmt.Errorf("get %s: %w", gets[i].name, err)
 		}
 	}
-	return props, pending[0].Sequence(), first
+	return props, answered, first
+}
+
+// testHookGet runs before each Get of a unit read; tests slow reads with it.
+var testHookGet = func() {}
+
+// answers maps the properties of a read to the sequence numbers of the
+// replies that gave them.
+type answers map[string]dbus.Sequence
+
+func (a answers) first() dbus.Sequence {
+	first := dbus.NoSequence
+	for _, seq := range a {
+		if first == dbus.NoSequence || seq < first {
+			first = seq
+		}
+	}
+	return first
+}
+
+func (a answers) last() dbus.Sequence {
+	var last dbus.Sequence
+	for _, seq := range a {
+		last = max(last, seq)
+	}
+	return last
+}
+
+// newer returns the properties of a signal numbered seq that are newer
+// than what the read gave: those the read did not give, or whose reply
+// came before the signal.
+func (a answers) newer(seq dbus.Sequence, props map[string]dbus.Variant) map[string]dbus.Variant {
+	fresh := make(map[string]dbus.Variant, len(props))
+	for name, v := range props {
+		if answered, ok := a[name]; !ok || answered < seq {
+			fresh[name] = v
+		}
+	}
+	return fresh
 }
 
 // parallel runs f for 0..n-1, readers at a time, and joins the errors.

@@ -30,7 +30,15 @@ func (w *Watcher) propertiesChanged(sig *dbus.Signal) {
 		return
 	}
 
-	u.state = apply(u.state, pc.Changed)
+	changed := pc.Changed
+	if u.answered != nil {
+		if sig.Sequence > u.answered.last() {
+			u.answered = nil
+		} else {
+			changed = u.answered.newer(sig.Sequence, changed)
+		}
+	}
+	u.state = apply(u.state, changed)
 	if pc.Interface != bus.UnitInterface {
 		return
 	}
@@ -189,7 +197,7 @@ func (w *Watcher) announced(u *tracked) {
 		return
 	}
 
-	u.state = r.state
+	u.state, u.answered = r.state, r.answered
 	w.report(u)
 	w.release(u)
 }

@@ -17,7 +17,11 @@ type tracked struct {
 
 	// since is the sequence number of the reply that state was last read
 	// from: signals numbered below it were sent before, and are stale.
-	since dbus.Sequence
+	// answered tells, for a read of several replies, which property came
+	// from which; until the last of them, a signal only changes the
+	// properties read before it.
+	since    dbus.Sequence
+	answered answers
 
 	// id is systemd's primary name for the unit, known once it was read
 	// while loaded; it differs from state.Unit for a unit watched under an
@@ -107,7 +111,7 @@ func (t *table) lookup(name string, path dbus.ObjectPath) *tracked {
 
 // set records what a read found.
 func (t *table) set(u *tracked, r unitRead) {
-	u.state, u.reported, u.since = r.state, r.state, r.since
+	u.state, u.reported, u.since, u.answered = r.state, r.state, r.since, r.answered
 	t.locate(u, r)
 }
 
