@@ -60,7 +60,10 @@ type JobFinished struct {
 // Resync gives the current state of units after a gap in the stream, and
 // first of all, the state the Watcher started from. Whatever the reader
 // knew of the units in States is to be replaced; changes in between may
-// never be reported one by one.
+// never be reported one by one. The Watcher reads a unit's properties one
+// by one, all sent at once, so a unit changing during the read may show a
+// mix of the moments systemd answered them; the events that follow start
+// from there and only move forward.
 type Resync struct {
 	Reason Reason
 
