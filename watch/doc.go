@@ -36,6 +36,13 @@
 // either sees every change, or is told that it missed some and what the
 // state is now.
 //
+// NB: twice, under the heavy load of a full test run, a Watcher reported a
+// service's next run starting right after the previous run's active state,
+// with no deactivating or inactive state, and no Resync, in between. Why
+// is not known: systemd may not have sent those changes, or the Watcher
+// may have lost them. A change of InvocationID tells the reader that a new
+// run began.
+//
 // When the connection to systemd is lost and set up again, or systemd
 // reexecutes (daemon-reexec), signals may have been lost: the Watcher reads
 // the state of its units again and sends a Resync (Reconnected or
