@@ -93,6 +93,7 @@ func TestIntegrationOrderPerUnit(t *testing.T) {
 	m := connect(t)
 	name := "gostemd-watch-order.service"
 	testbed.WriteUnit(t, name, sleeper)
+	record(t, m, name)
 
 	w := watchUnits(t, m, &watch.Options{Units: []string{name}})
 	p := progress{state: initial(t, w).States[0].ActiveState}
