@@ -59,6 +59,7 @@ type progress struct {
 	state unit.ActiveState
 	run   unit.InvocationID
 	gaps  int
+	rec   *recorder // has its signals printed after a gap, if set
 }
 
 // step records the state an event carries. It tells whether the
@@ -80,6 +81,7 @@ func (p *progress) step(t *testing.T, s watch.State, e watch.Event, also ...unit
 	case slices.Contains(allowed, s.ActiveState):
 	case newRun:
 		p.gaps++
+		p.rec.keep()
 		t.Logf("the end of a run was not reported: %s, then %#v", p.state, e)
 	default:
 		require.Contains(t, allowed, s.ActiveState, "after %s: %#v", p.state, e)
@@ -93,10 +95,10 @@ func TestIntegrationOrderPerUnit(t *testing.T) {
 	m := connect(t)
 	name := "gostemd-watch-order.service"
 	testbed.WriteUnit(t, name, sleeper)
-	record(t, m, name)
+	rec := record(t, m, name)
 
 	w := watchUnits(t, m, &watch.Options{Units: []string{name}})
-	p := progress{state: initial(t, w).States[0].ActiveState}
+	p := progress{state: initial(t, w).States[0].ActiveState, rec: rec}
 	cycle(t, m, name, 20)
 
 	// Each cycle's two jobs are reported, and the state goes through

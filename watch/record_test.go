@@ -21,6 +21,7 @@ import (
 type recorder struct {
 	mu    sync.Mutex
 	lines []line
+	print bool // print the lines even if the test passes
 }
 
 // record starts recording the signals about the unit name and its jobs.
@@ -49,9 +50,9 @@ func record(t *testing.T, m *manager.Manager, name string) *recorder {
 	}
 
 	t.Cleanup(func() {
-		if t.Failed() {
-			r.mu.Lock()
-			defer r.mu.Unlock()
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if t.Failed() || r.print {
 			slices.SortFunc(r.lines, func(a, b line) int { return int(a.seq) - int(b.seq) })
 			for _, l := range r.lines {
 				t.Logf("signal: %d %s", l.seq, l.text)
@@ -59,6 +60,15 @@ func record(t *testing.T, m *manager.Manager, name string) *recorder {
 		}
 	})
 	return r
+}
+
+// keep has the lines printed at the end of the test even if it passes.
+func (r *recorder) keep() {
+	if r != nil {
+		r.mu.Lock()
+		r.print = true
+		r.mu.Unlock()
+	}
 }
 
 // follow records the events of sub about the unit name.
