@@ -5,13 +5,16 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gostemd/gostemd"
+	"github.com/gostemd/gostemd/internal/bus"
 	"github.com/gostemd/gostemd/internal/testbed"
 	"github.com/gostemd/gostemd/manager"
 	"github.com/gostemd/gostemd/unit"
@@ -47,17 +50,18 @@ var transitions = map[unit.ActiveState][]unit.ActiveState{
 
 // progress follows the ActiveState of one unit through a Watcher's events
 // and fails the test on a step that a service started and stopped cannot
-// take, such as a state going back within one run.
+// take, such as a state going back within one run, unless a Resync said
+// that changes were missed.
 //
-// NB: under heavy load (a fresh CI run, twice), the Watcher reported a
-// run's start right after the previous run's active state, with neither
-// its deactivating nor its inactive state in between. The cause is not
-// known: systemd may not have sent those signals, or the Watcher may have
-// lost them. Such a step is allowed when the invocation ID changes, and
-// logged, so that a run shows how often it happens.
+// NB: twice, under the load of a full test run on a fresh machine, the
+// Watcher saw a service's next run start right after the previous run's
+// active state, with neither its deactivating nor its inactive state in
+// between. The cause is not known: systemd may not have sent those
+// signals, or they were lost on the way. The Watcher says so with a
+// Resync (MissedEnd), which is allowed here and logged, with the signals
+// the recorder saw, so that a run shows how often it happens.
 type progress struct {
 	state unit.ActiveState
-	run   unit.InvocationID
 	gaps  int
 	rec   *recorder // has its signals printed after a gap, if set
 }
@@ -67,27 +71,18 @@ type progress struct {
 func (p *progress) step(t *testing.T, s watch.State, e watch.Event, also ...unit.ActiveState) bool {
 	t.Helper()
 
-	newRun := s.InvocationID != (unit.InvocationID{}) && p.run != (unit.InvocationID{}) &&
-		s.InvocationID != p.run
-	if s.InvocationID != (unit.InvocationID{}) {
-		p.run = s.InvocationID
-	}
-	if s.ActiveState == p.state {
-		return false
-	}
-
-	allowed := append(slices.Clone(transitions[p.state]), also...)
-	switch {
-	case slices.Contains(allowed, s.ActiveState):
-	case newRun:
+	if r, ok := e.(watch.Resync); ok && r.Reason == watch.MissedEnd {
 		p.gaps++
 		p.rec.keep()
 		t.Logf("the end of a run was not reported: %s, then %#v", p.state, e)
-	default:
+	} else if s.ActiveState != p.state {
+		allowed := append(slices.Clone(transitions[p.state]), also...)
 		require.Contains(t, allowed, s.ActiveState, "after %s: %#v", p.state, e)
 	}
+
+	changed := s.ActiveState != p.state
 	p.state = s.ActiveState
-	return true
+	return changed
 }
 
 func TestIntegrationOrderPerUnit(t *testing.T) {
@@ -568,4 +563,71 @@ func eventUnit(e watch.Event) (string, bool) {
 		return e.Unit, true
 	}
 	return "", false
+}
+
+// TestIntegrationMissedEnd has a Watcher lose the signals of a run's end:
+// the change of state to deactivating or inactive, and the unit's removal
+// and announcement if systemd unloads it in between. The next run must
+// come as a Resync that says so, not as a Changed that hides the gap.
+func TestIntegrationMissedEnd(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m := connect(t)
+	name := "gostemd-watch-missed-end.service"
+	testbed.WriteUnit(t, name, sleeper)
+	path := bus.UnitPath(name)
+
+	var losing atomic.Bool
+	watch.DropSignals(t, func(sig *dbus.Signal) bool {
+		return losing.Load() && endOfRun(sig, name, path)
+	})
+	w := watchUnits(t, m, &watch.Options{Units: []string{name}})
+	initial(t, w)
+
+	job, err := m.StartUnit(ctx, name, "")
+	require.NoError(t, err)
+	require.NoError(t, job.Wait(ctx))
+	first, _ := await(t, w, reaches(name, "active"))
+	before, _ := stateOf(first, name)
+
+	losing.Store(true)
+	cycle(t, m, name, 1)
+	job, err = m.StartUnit(ctx, name, "")
+	require.NoError(t, err)
+	require.NoError(t, job.Wait(ctx))
+
+	e, skipped := await(t, w, func(e watch.Event) bool {
+		r, ok := e.(watch.Resync)
+		return ok && r.Reason == watch.MissedEnd
+	})
+	for _, e := range skipped {
+		s, ok := stateOf(e, name)
+		if ok {
+			assert.Equal(t, before.InvocationID, s.InvocationID, "no new run before the Resync: %#v", e)
+		}
+	}
+	r := e.(watch.Resync)
+	require.Len(t, r.States, 1)
+	assert.Equal(t, name, r.States[0].Unit)
+	assert.NotEqual(t, before.InvocationID, r.States[0].InvocationID)
+	assert.Contains(t, []unit.ActiveState{unit.Activating, unit.Active}, r.States[0].ActiveState)
+	losing.Store(false)
+
+	_, _ = await(t, w, reaches(name, "active"))
+}
+
+// endOfRun tells whether a signal tells of the end of a run of the unit:
+// a Unit PropertiesChanged to deactivating or inactive, or the unit's
+// UnitRemoved or UnitNew.
+func endOfRun(sig *dbus.Signal, name string, path dbus.ObjectPath) bool {
+	if sig.Path == path {
+		pc, err := bus.ParsePropertiesChanged(sig)
+		if err != nil || pc.Interface != bus.UnitInterface {
+			return false
+		}
+		state, _ := pc.Changed["ActiveState"].Value().(string)
+		return state == string(unit.Deactivating) || state == string(unit.Inactive)
+	}
+	return sig.Path == bus.ManagerPath && mentions(sig.Body, name, path) &&
+		(strings.HasSuffix(sig.Name, ".UnitRemoved") || strings.HasSuffix(sig.Name, ".UnitNew"))
 }

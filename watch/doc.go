@@ -36,12 +36,14 @@
 // either sees every change, or is told that it missed some and what the
 // state is now.
 //
-// NB: twice, under the heavy load of a full test run, a Watcher reported a
-// service's next run starting right after the previous run's active state,
-// with no deactivating or inactive state, and no Resync, in between. Why
-// is not known: systemd may not have sent those changes, or the Watcher
-// may have lost them. A change of InvocationID tells the reader that a new
-// run began.
+// A Watcher also sends a Resync (Reason MissedEnd) for a unit that starts
+// a new run while the last state reported was its previous run, still
+// active: how that run ended never reached the Watcher. That has been seen
+// on a heavily loaded machine, with no other sign of trouble.
+//
+// NB: the cause of such a gap is not known: systemd may not have sent
+// the changes, or they were lost on the way. Changes lost within one run
+// leave no such trace and go unreported.
 //
 // When the connection to systemd is lost and set up again, or systemd
 // reexecutes (daemon-reexec), signals may have been lost: the Watcher reads

@@ -69,7 +69,8 @@ type Resync struct {
 
 	// States holds one State per unit concerned, sorted by name: every
 	// watched unit except when Reason is FellBehind, where only the units
-	// whose events were dropped appear. For a Watcher of every unit, the
+	// whose events were dropped appear, or MissedEnd, where only the unit
+	// concerned does. For a Watcher of every unit, the
 	// units systemd has loaded.
 	States []State
 }
@@ -100,6 +101,11 @@ const (
 	// Reexecuted says that systemd reexecuted itself (daemon-reexec, or an
 	// upgrade) and came back under a new bus connection.
 	Reexecuted
+
+	// MissedEnd says that a unit started a new run while the last state
+	// reported was its previous run still active: how that run ended was
+	// never signalled to the Watcher. States holds that unit only.
+	MissedEnd
 )
 
 func (r Reason) String() string {
@@ -112,6 +118,8 @@ func (r Reason) String() string {
 		return "reconnected"
 	case Reexecuted:
 		return "systemd reexecuted"
+	case MissedEnd:
+		return "missed the end of a run"
 	}
 	return fmt.Sprintf("Reason(%d)", int(r))
 }

@@ -3,6 +3,8 @@ package watch
 import (
 	"testing"
 	"time"
+
+	"github.com/godbus/dbus/v5"
 )
 
 // DelayLoads makes Watchers wait d before they read a unit systemd
@@ -18,4 +20,12 @@ func DelayLoads(tb testing.TB, d time.Duration) {
 func SlowGets(tb testing.TB, d time.Duration) {
 	testHookGet = func() { time.Sleep(d) }
 	tb.Cleanup(func() { testHookGet = func() {} })
+}
+
+// DropSignals makes Watchers ignore the signals drop picks, for the rest
+// of the test, as if they were lost on the way. Call it before opening
+// them; drop runs on the Watchers' goroutines.
+func DropSignals(tb testing.TB, drop func(*dbus.Signal) bool) {
+	testHookDrop = drop
+	tb.Cleanup(func() { testHookDrop = func(*dbus.Signal) bool { return false } })
 }

@@ -67,9 +67,27 @@ func (w *Watcher) report(u *tracked) {
 		return
 	}
 
+	missed := missedEnd(u.reported, u.state)
 	u.reported = u.state
 	name := u.state.Unit
+	if missed {
+		w.emit(Resync{Reason: MissedEnd, States: []State{u.state}}, name)
+		return
+	}
 	w.emit(Changed{Unit: name, State: u.state, Fields: fields}, name)
+}
+
+// missedEnd tells whether a unit went from one state to the other without
+// the end of a run in between: a new invocation while the last one was
+// still active or reloading. Going from there to a new run takes a stop,
+// which systemd normally signals as deactivating or inactive; when neither
+// came, the reader cannot know how the run ended, whether systemd left the
+// change out or the signals were lost on the way.
+func missedEnd(from, to State) bool {
+	var none unit.InvocationID
+	return from.InvocationID != none && to.InvocationID != none &&
+		from.InvocationID != to.InvocationID &&
+		(from.ActiveState == unit.Active || from.ActiveState == unit.Reloading)
 }
 
 // added reports a unit as loaded, then the job events held for it.
