@@ -62,7 +62,6 @@ var transitions = map[unit.ActiveState][]unit.ActiveState{
 // the recorder saw, so that a run shows how often it happens.
 type progress struct {
 	state unit.ActiveState
-	gaps  int
 	rec   *recorder // has its signals printed after a gap, if set
 }
 
@@ -72,7 +71,6 @@ func (p *progress) step(t *testing.T, s watch.State, e watch.Event, also ...unit
 	t.Helper()
 
 	if r, ok := e.(watch.Resync); ok && r.Reason == watch.MissedEnd {
-		p.gaps++
 		p.rec.keep()
 		t.Logf("the end of a run was not reported: %s, then %#v", p.state, e)
 	} else if s.ActiveState != p.state {
@@ -628,6 +626,6 @@ func endOfRun(sig *dbus.Signal, name string, path dbus.ObjectPath) bool {
 		state, _ := pc.Changed["ActiveState"].Value().(string)
 		return state == string(unit.Deactivating) || state == string(unit.Inactive)
 	}
-	return sig.Path == bus.ManagerPath && mentions(sig.Body, name, path) &&
-		(strings.HasSuffix(sig.Name, ".UnitRemoved") || strings.HasSuffix(sig.Name, ".UnitNew"))
+	return (sig.Name == bus.ManagerInterface+"."+bus.UnitRemoved ||
+		sig.Name == bus.ManagerInterface+"."+bus.UnitNew) && mentions(sig.Body, name, path)
 }

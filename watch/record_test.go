@@ -1,6 +1,7 @@
 package watch_test
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -31,9 +32,9 @@ type recorder struct {
 func record(t *testing.T, m *manager.Manager, name string) *recorder {
 	t.Helper()
 
-	r := &recorder{}
+	r, path := &recorder{}, bus.UnitPath(name)
 	for _, match := range []bus.Match{
-		{Path: bus.UnitPath(name)},
+		{Path: path},
 		{Path: bus.ManagerPath, Interface: bus.ManagerInterface},
 	} {
 		sub, err := client.OfManager(m).Conn.Subscribe(testContext(t), match)
@@ -41,7 +42,7 @@ func record(t *testing.T, m *manager.Manager, name string) *recorder {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			r.follow(sub, name)
+			r.follow(sub, name, path)
 		}()
 		t.Cleanup(func() {
 			sub.Close()
@@ -53,7 +54,7 @@ func record(t *testing.T, m *manager.Manager, name string) *recorder {
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		if t.Failed() || r.print {
-			slices.SortFunc(r.lines, func(a, b line) int { return int(a.seq) - int(b.seq) })
+			slices.SortFunc(r.lines, func(a, b line) int { return cmp.Compare(a.seq, b.seq) })
 			for _, l := range r.lines {
 				t.Logf("signal: %d %s", l.seq, l.text)
 			}
@@ -71,10 +72,10 @@ func (r *recorder) keep() {
 	}
 }
 
-// follow records the events of sub about the unit name.
-func (r *recorder) follow(sub *bus.Subscription, name string) {
+// follow records the events of sub about the unit name, at path.
+func (r *recorder) follow(sub *bus.Subscription, name string, path dbus.ObjectPath) {
 	for e := range sub.Events() {
-		if text := describe(e, name); text != "" {
+		if text := describe(e, name, path); text != "" {
 			var seq dbus.Sequence
 			if e.Signal != nil {
 				seq = e.Signal.Sequence
@@ -92,13 +93,12 @@ type line struct {
 }
 
 // describe returns a line for an event about the unit, or "".
-func describe(e bus.Event, name string) string {
+func describe(e bus.Event, name string, path dbus.ObjectPath) string {
 	if e.Signal == nil {
 		return fmt.Sprintf("reset %v mark %v", e.Reset, e.Mark)
 	}
 
 	sig := e.Signal
-	path := bus.UnitPath(name)
 	switch {
 	case sig.Path == path:
 		pc, err := bus.ParsePropertiesChanged(sig)

@@ -84,8 +84,7 @@ func (w *Watcher) report(u *tracked) {
 // came, the reader cannot know how the run ended, whether systemd left the
 // change out or the signals were lost on the way.
 func missedEnd(from, to State) bool {
-	var none unit.InvocationID
-	return from.InvocationID != none && to.InvocationID != none &&
+	return !from.InvocationID.IsZero() && !to.InvocationID.IsZero() &&
 		from.InvocationID != to.InvocationID &&
 		(from.ActiveState == unit.Active || from.ActiveState == unit.Reloading)
 }
