@@ -17,7 +17,8 @@ const propertiesUnit = "systemd-journald.service"
 
 // BenchmarkProperties reads every property of a running service, those of
 // the Unit interface and those of the Service interface: gostemd's typed
-// structs (from a held handle, and from the name through LoadUnit),
+// structs (from a held handle, read interface by interface or both at once
+// with Snapshot, and from the name with Show, which loads the unit),
 // go-systemd's maps, and systemctl show (a process per read).
 func BenchmarkProperties(b *testing.B) {
 	testbed.Require(b)
@@ -41,19 +42,27 @@ func BenchmarkProperties(b *testing.B) {
 		}
 	})
 
-	b.Run("gostemd/LoadUnit+Properties+Service", func(b *testing.B) {
+	b.Run("gostemd/Snapshot", func(b *testing.B) {
+		m := connectManager(b)
+		u, err := m.LoadUnit(ctx, propertiesUnit)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+
+		for b.Loop() {
+			if _, err := u.Snapshot(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+
+	b.Run("gostemd/Show", func(b *testing.B) {
 		m := connectManager(b)
 		b.ReportAllocs()
 
 		for b.Loop() {
-			u, err := m.LoadUnit(ctx, propertiesUnit)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := u.Properties(ctx); err != nil {
-				b.Fatal(err)
-			}
-			if _, err := u.Service(ctx); err != nil {
+			if _, err := m.Show(ctx, propertiesUnit); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -4,7 +4,8 @@
 // Connect returns a Manager, which must be closed. Units are reached by name
 // (LoadUnit, Unit), by process (UnitByPID) or by run (UnitByInvocationID) as
 // *unit.Unit handles, which read typed properties and start, stop or kill
-// the unit. Starting, stopping and the other job methods return a
+// the unit. Show reads everything a unit's typed properties tell, as
+// systemctl show does, in one round trip. Starting, stopping and the other job methods return a
 // *unit.Job whose Wait reports how the job ended:
 //
 //	m, err := manager.Connect(ctx, nil)

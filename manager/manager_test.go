@@ -406,3 +406,60 @@ func TestIntegrationLoadAlias(t *testing.T) {
 	assert.Contains(t, props.Names, alias)
 	assert.Equal(t, unit.LoadLoaded, props.LoadState)
 }
+
+// Show loads a unit that systemd had not loaded and reads it whole; an
+// alias leads to the unit it names; a masked unit is read as masked.
+func TestIntegrationShow(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m := connect(t, nil)
+
+	const name, alias = "gostemd-shown.service", "gostemd-shown-alias.service"
+	testbed.WriteUnit(t, name, "[Service]\nExecStart=/bin/sleep 1000\nTimeoutStopSec=7\n")
+	link := filepath.Join(testbed.UnitDir, alias)
+	require.NoError(t, os.Symlink(filepath.Join(testbed.UnitDir, name), link))
+	t.Cleanup(func() { os.Remove(link) })
+	testbed.Systemctl(t, "daemon-reload")
+
+	for _, asked := range []string{name, alias} {
+		s, err := m.Show(ctx, asked)
+		require.NoError(t, err, asked)
+		assert.Equal(t, name, s.Unit.ID)
+		assert.Contains(t, s.Unit.Names, alias)
+		assert.Equal(t, unit.LoadLoaded, s.Unit.LoadState)
+		assert.Equal(t, unit.Inactive, s.Unit.ActiveState)
+		require.NotNil(t, s.Service, asked)
+		assert.Equal(t, 7*time.Second, s.Service.TimeoutStop)
+		assert.Equal(t, "/bin/sleep", s.Service.ExecStart[0].Path)
+	}
+
+	const masked = "gostemd-shown-masked.service"
+	mask := filepath.Join(testbed.UnitDir, masked)
+	require.NoError(t, os.Symlink("/dev/null", mask))
+	t.Cleanup(func() { os.Remove(mask) })
+	testbed.Systemctl(t, "daemon-reload")
+	s, err := m.Show(ctx, masked)
+	require.NoError(t, err)
+	assert.Equal(t, unit.LoadMasked, s.Unit.LoadState)
+}
+
+// Show refuses what LoadUnit refuses, and a name that is no unit name
+// before asking systemd.
+func TestIntegrationShowErrors(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m := connect(t, nil)
+
+	_, err := m.Show(ctx, "gostemd-missing.service")
+	require.ErrorIs(t, err, gostemd.ErrNoSuchUnit)
+	assert.ErrorContains(t, err, "gostemd-missing.service")
+
+	_, err = m.Show(ctx, "gostemd-no-type")
+	require.ErrorIs(t, err, unit.ErrInvalidName)
+
+	_, err = m.LoadUnit(ctx, "gostemd-template@.service")
+	require.ErrorIs(t, err, gostemd.ErrInvalidArgs, "systemd's answer to LoadUnit")
+	_, err = m.Show(ctx, "gostemd-template@.service")
+	require.ErrorIs(t, err, gostemd.ErrInvalidArgs)
+	assert.ErrorContains(t, err, "template")
+}

@@ -69,6 +69,35 @@ func (m *Manager) loadUnitInTurn(ctx context.Context, name string) (dbus.ObjectP
 	return path, s, nil
 }
 
+// Show reads everything the typed properties tell of the named unit, as
+// systemctl show does, loading the unit if systemd has not yet: a
+// unit.Snapshot in one round trip, where LoadUnit followed by Snapshot
+// takes two. Like LoadUnit, it fails with gostemd.ErrNoSuchUnit for a unit
+// that has no unit file.
+func (m *Manager) Show(ctx context.Context, name string) (*unit.Snapshot, error) {
+	n, err := unit.ParseName(name)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("show unit: %w", err)
+	case n.IsTemplate():
+		// systemd would answer that the name is not a unit name at all.
+		return nil, fmt.Errorf("show unit %s: a template is never loaded, only its instances: %w",
+			name, gostemd.ErrInvalidArgs)
+	}
+
+	// Reading the object path that follows from a name has systemd load
+	// the unit, as LoadUnit would; for an alias, the path leads to the
+	// unit it names.
+	s, err := m.handle(name, bus.UnitPath(name)).Snapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("show unit %s: %w", name, err)
+	}
+	if s.Unit.LoadState == unit.LoadNotFound {
+		return nil, fmt.Errorf("show unit %s: unit %s not found: %w", name, name, gostemd.ErrNoSuchUnit)
+	}
+	return s, nil
+}
+
 // Unit returns a handle on a unit systemd has already loaded, without
 // loading it: one that is not loaded, such as an inactive unit nothing
 // refers to, fails with gostemd.ErrNoSuchUnit. Use LoadUnit to load it.

@@ -96,20 +96,29 @@ func invocationID(b []byte) InvocationID {
 	return id
 }
 
-// readInterface reads one interface's properties with a single GetAll and
-// decodes them into every struct of dst. It returns the properties the
-// running systemd lacks, each once.
-func (u *Unit) readInterface(ctx context.Context, iface string, dst ...any) ([]string, error) {
+// properties are one interface's properties as GetAll returns them.
+type properties = map[string]dbus.Variant
+
+// read reads one interface's properties with a single GetAll and decodes
+// them with decode; op names the read in its error.
+func read[T any](ctx context.Context, u *Unit, iface, op string,
+	decode func(properties) (*T, error),
+) (*T, error) {
 	p, err := u.objectPath(ctx)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s of unit %s: %w", op, u.name, err)
 	}
 
 	props, err := u.c.Conn.GetAll(ctx, p, iface)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s of unit %s: %w", op, u.name, err)
 	}
-	return decodeAll(props, dst...)
+
+	t, err := decode(props)
+	if err != nil {
+		return nil, fmt.Errorf("%s of unit %s: %w", op, u.name, err)
+	}
+	return t, nil
 }
 
 func decodeAll(props map[string]dbus.Variant, dst ...any) ([]string, error) {

@@ -35,7 +35,8 @@
 // UnitByInvocationID, is bound to that Manager's connection. Its property
 // methods read one D-Bus interface each, in a single round trip: Properties
 // for what every unit has, Service, Socket, Timer, Scope, Slice, Mount and
-// Path for each type. States are typed (ActiveState, LoadState, ...),
+// Path for each type; Snapshot reads the common properties and those of
+// the unit's type together, both calls sent at once. States are typed (ActiveState, LoadState, ...),
 // timestamps are time.Time values, durations time.Duration values. What
 // systemd leaves unset reads as the zero time, a nil pointer (a counter it
 // does not know, such as MemoryCurrent without accounting), or Infinity and

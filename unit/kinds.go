@@ -2,7 +2,6 @@ package unit
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/gostemd/gostemd/internal/bus"
@@ -36,12 +35,15 @@ type Listen struct {
 
 // Socket reads the properties of a socket unit in one round trip.
 func (u *Unit) Socket(ctx context.Context) (*SocketProperties, error) {
+	return read(ctx, u, bus.SocketInterface, "read socket properties", decodeSocket)
+}
+
+func decodeSocket(props properties) (*SocketProperties, error) {
 	var p SocketProperties
 	cgroup := newCgroupRaw()
-	absent, err := u.readInterface(ctx, bus.SocketInterface,
-		&p, &p.Exec, &p.Sandbox, &p.CGroup, &cgroup)
+	absent, err := decodeAll(props, &p, &p.Exec, &p.Sandbox, &p.CGroup, &cgroup)
 	if err != nil {
-		return nil, fmt.Errorf("read socket properties of unit %s: %w", u.name, err)
+		return nil, err
 	}
 
 	cgroup.apply(&p.CGroup, &p.Accounting)
@@ -101,13 +103,17 @@ type timerRaw struct {
 
 // Timer reads the properties of a timer unit in one round trip.
 func (u *Unit) Timer(ctx context.Context) (*TimerProperties, error) {
+	return read(ctx, u, bus.TimerInterface, "read timer properties", decodeTimer)
+}
+
+func decodeTimer(props properties) (*TimerProperties, error) {
 	var (
 		p   TimerProperties
 		raw timerRaw
 	)
-	absent, err := u.readInterface(ctx, bus.TimerInterface, &p, &raw)
+	absent, err := decodeAll(props, &p, &raw)
 	if err != nil {
-		return nil, fmt.Errorf("read timer properties of unit %s: %w", u.name, err)
+		return nil, err
 	}
 
 	for _, c := range raw.Calendar {
@@ -149,14 +155,18 @@ type scopeRaw struct {
 
 // Scope reads the properties of a scope unit in one round trip.
 func (u *Unit) Scope(ctx context.Context) (*ScopeProperties, error) {
+	return read(ctx, u, bus.ScopeInterface, "read scope properties", decodeScope)
+}
+
+func decodeScope(props properties) (*ScopeProperties, error) {
 	var (
 		p   ScopeProperties
 		raw scopeRaw
 	)
 	cgroup := newCgroupRaw()
-	absent, err := u.readInterface(ctx, bus.ScopeInterface, &p, &p.CGroup, &raw, &cgroup)
+	absent, err := decodeAll(props, &p, &p.CGroup, &raw, &cgroup)
 	if err != nil {
-		return nil, fmt.Errorf("read scope properties of unit %s: %w", u.name, err)
+		return nil, err
 	}
 
 	p.TimeoutStop = usecDuration(raw.TimeoutStop)
@@ -178,11 +188,15 @@ type SliceProperties struct {
 
 // Slice reads the properties of a slice unit in one round trip.
 func (u *Unit) Slice(ctx context.Context) (*SliceProperties, error) {
+	return read(ctx, u, bus.SliceInterface, "read slice properties", decodeSlice)
+}
+
+func decodeSlice(props properties) (*SliceProperties, error) {
 	var p SliceProperties
 	cgroup := newCgroupRaw()
-	absent, err := u.readInterface(ctx, bus.SliceInterface, &p.CGroup, &cgroup)
+	absent, err := decodeAll(props, &p.CGroup, &cgroup)
 	if err != nil {
-		return nil, fmt.Errorf("read slice properties of unit %s: %w", u.name, err)
+		return nil, err
 	}
 
 	cgroup.apply(&p.CGroup, &p.Accounting)
@@ -216,15 +230,18 @@ type mountRaw struct {
 
 // Mount reads the properties of a mount unit in one round trip.
 func (u *Unit) Mount(ctx context.Context) (*MountProperties, error) {
+	return read(ctx, u, bus.MountInterface, "read mount properties", decodeMount)
+}
+
+func decodeMount(props properties) (*MountProperties, error) {
 	var (
 		p   MountProperties
 		raw mountRaw
 	)
 	cgroup := newCgroupRaw()
-	absent, err := u.readInterface(ctx, bus.MountInterface,
-		&p, &p.Exec, &p.Sandbox, &p.CGroup, &raw, &cgroup)
+	absent, err := decodeAll(props, &p, &p.Exec, &p.Sandbox, &p.CGroup, &raw, &cgroup)
 	if err != nil {
-		return nil, fmt.Errorf("read mount properties of unit %s: %w", u.name, err)
+		return nil, err
 	}
 
 	p.Timeout = usecDuration(raw.Timeout)
@@ -254,10 +271,14 @@ type WatchPath struct {
 
 // Path reads the properties of a path unit in one round trip.
 func (u *Unit) Path(ctx context.Context) (*PathProperties, error) {
+	return read(ctx, u, bus.PathInterface, "read path properties", decodePath)
+}
+
+func decodePath(props properties) (*PathProperties, error) {
 	var p PathProperties
-	absent, err := u.readInterface(ctx, bus.PathInterface, &p)
+	absent, err := decodeAll(props, &p)
 	if err != nil {
-		return nil, fmt.Errorf("read path properties of unit %s: %w", u.name, err)
+		return nil, err
 	}
 
 	p.Absent = absent

@@ -2,7 +2,6 @@ package unit
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/gostemd/gostemd/internal/bus"
@@ -121,14 +120,18 @@ type jobRaw struct {
 
 // Properties reads the unit's common properties in one round trip.
 func (u *Unit) Properties(ctx context.Context) (*Properties, error) {
+	return read(ctx, u, bus.UnitInterface, "read properties", decodeProperties)
+}
+
+func decodeProperties(props properties) (*Properties, error) {
 	var (
 		p   Properties
 		raw unitRaw
 		job jobRaw
 	)
-	absent, err := u.readInterface(ctx, bus.UnitInterface, &p, &p.Dependencies, &raw, &job)
+	absent, err := decodeAll(props, &p, &p.Dependencies, &raw, &job)
 	if err != nil {
-		return nil, fmt.Errorf("read properties of unit %s: %w", u.name, err)
+		return nil, err
 	}
 
 	if raw.LoadError.Name != "" {

@@ -2,7 +2,6 @@ package unit
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/gostemd/gostemd/internal/bus"
@@ -233,15 +232,18 @@ type serviceRaw struct {
 // Service reads the properties of a service unit in one round trip. On a
 // unit of another type it fails with gostemd.ErrUnknownInterface.
 func (u *Unit) Service(ctx context.Context) (*ServiceProperties, error) {
+	return read(ctx, u, bus.ServiceInterface, "read service properties", decodeService)
+}
+
+func decodeService(props properties) (*ServiceProperties, error) {
 	var (
 		p   ServiceProperties
 		raw serviceRaw
 	)
 	cgroup := newCgroupRaw()
-	absent, err := u.readInterface(ctx, bus.ServiceInterface,
-		&p, &p.Exec, &p.Sandbox, &p.CGroup, &raw, &cgroup)
+	absent, err := decodeAll(props, &p, &p.Exec, &p.Sandbox, &p.CGroup, &raw, &cgroup)
 	if err != nil {
-		return nil, fmt.Errorf("read service properties of unit %s: %w", u.name, err)
+		return nil, err
 	}
 
 	p.ExecMainStart = usecTime(raw.ExecMainStart)

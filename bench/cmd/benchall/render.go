@@ -162,7 +162,8 @@ const (
 	systemdRunRun  = "systemd-run-ns/run"
 
 	propsHeld  = "Properties/gostemd/Properties+Service"
-	propsLoad  = "Properties/gostemd/LoadUnit+Properties+Service"
+	propsSnap  = "Properties/gostemd/Snapshot"
+	propsName  = "Properties/gostemd/Show"
 	propsGSD   = "Properties/go-systemd/GetUnitProperties+GetUnitTypeProperties"
 	propsShow  = "Properties/systemctl-show"
 	watchNone  = "no-watcher"
@@ -239,7 +240,8 @@ func (rep *report) properties() {
 	rep.timed("2", "read all properties of a service (Unit + Service interfaces)", []entry{
 		{propsGSD, "go-systemd GetUnitProperties + GetUnitTypeProperties (maps)"},
 		{propsHeld, "gostemd typed structs: Unit.Properties + Unit.Service on a held *unit.Unit"},
-		{propsLoad, "gostemd typed structs from the name: LoadUnit + Properties + Service"},
+		{propsSnap, "gostemd typed structs: Unit.Snapshot on a held *unit.Unit (both interfaces in one round trip)"},
+		{propsName, "gostemd typed structs from the name: Manager.Show (loads the unit; one round trip)"},
 		{propsShow, "`systemctl show` (a process per read)"},
 	}, rep.allocs)
 }
@@ -397,7 +399,8 @@ func (rep *report) evaluateTargets() {
 	r := rep.r
 	for _, c := range [][3]string{
 		{"row 2, properties from a held unit", propsHeld, propsGSD},
-		{"row 2, properties from the name (LoadUnit)", propsLoad, propsGSD},
+		{"row 2, Snapshot from a held unit", propsSnap, propsGSD},
+		{"row 2, properties from the name (Show)", propsName, propsGSD},
 		{"row 5, sdnotify Notifier", "Notify/gostemd/Notifier", notifyGSD},
 		{"row 5, sdnotify Notify", "Notify/gostemd/Notify", notifyGSD},
 		{"row 5, activation files", filesOurs, filesGSD},
