@@ -10,4 +10,5 @@ var helpers = []testbed.Helper{
 	{Name: "watch-go-systemd", Run: watchGoSystemd},
 	{Name: "concurrent-gostemd", Run: concurrentGostemd},
 	{Name: "watch-gostemd", Run: watchGostemd},
+	{Name: "watch-floor", Run: watchFloor},
 }

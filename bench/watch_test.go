@@ -48,6 +48,7 @@ var watchedNames = func() []string {
 // empty helper measures systemd with no watcher at all.
 var watchers = []struct{ name, helper string }{
 	{"no-watcher", ""},
+	{"raw-godbus-floor", "watch-floor"},
 	{"go-systemd/SubscriptionSet", "watch-go-systemd"},
 	{"gostemd/watch.Units", "watch-gostemd"},
 }
