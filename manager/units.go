@@ -90,7 +90,7 @@ func (m *Manager) Show(ctx context.Context, name string) (*unit.Snapshot, error)
 	// unit it names.
 	s, err := m.handle(name, bus.UnitPath(name)).Snapshot(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("show unit %s: %w", name, err)
+		return nil, err // it names the unit and the read
 	}
 	if s.Unit.LoadState == unit.LoadNotFound {
 		return nil, fmt.Errorf("show unit %s: unit %s not found: %w", name, name, gostemd.ErrNoSuchUnit)

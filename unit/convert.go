@@ -104,12 +104,7 @@ type properties = map[string]dbus.Variant
 func read[T any](ctx context.Context, u *Unit, iface, op string,
 	decode func(properties) (*T, error),
 ) (*T, error) {
-	p, err := u.objectPath(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%s of unit %s: %w", op, u.name, err)
-	}
-
-	props, err := u.c.Conn.GetAll(ctx, p, iface)
+	props, err := u.getAll(ctx, iface)
 	if err != nil {
 		return nil, fmt.Errorf("%s of unit %s: %w", op, u.name, err)
 	}
@@ -119,6 +114,15 @@ func read[T any](ctx context.Context, u *Unit, iface, op string,
 		return nil, fmt.Errorf("%s of unit %s: %w", op, u.name, err)
 	}
 	return t, nil
+}
+
+// getAll reads one interface's properties with a single GetAll.
+func (u *Unit) getAll(ctx context.Context, iface string) (properties, error) {
+	p, err := u.objectPath(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return u.c.Conn.GetAll(ctx, p, iface)
 }
 
 func decodeAll(props map[string]dbus.Variant, dst ...any) ([]string, error) {

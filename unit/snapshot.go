@@ -124,16 +124,11 @@ func (u *Unit) getBoth(ctx context.Context) (common, own properties, err error) 
 
 // getInTurn reads what getBoth does, one call after the other.
 func (u *Unit) getInTurn(ctx context.Context) (common, own properties, err error) {
-	p, err := u.objectPath(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-
-	if common, err = u.c.Conn.GetAll(ctx, p, bus.UnitInterface); err != nil {
+	if common, err = u.getAll(ctx, bus.UnitInterface); err != nil {
 		return nil, nil, err
 	}
 	if k, typed := u.kind(); typed {
-		if own, err = u.c.Conn.GetAll(ctx, p, k.iface); err != nil {
+		if own, err = u.getAll(ctx, k.iface); err != nil {
 			return nil, nil, err
 		}
 	}
