@@ -72,7 +72,7 @@ func (c *Conn) dropShared(v Match) {
 		return
 	}
 	delete(l.shared, v)
-	c.goBackgroundLocked(func() { c.releaseSubscription(l, v, false) })
+	c.goBackgroundLocked(func() { c.releaseSubscription(l, []Match{v}, false) })
 }
 
 // ensureShared makes sure that l has the rule v, adding it unless it is

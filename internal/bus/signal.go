@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -131,6 +132,26 @@ func removeRule(ctx context.Context, l *link, m Match) error {
 	return translate(l.conn.RemoveMatchSignalContext(ctx, m.rule()...), false)
 }
 
+// addRules adds every rule of a subscription to l. When one fails, those
+// added before it are removed again.
+func addRules(ctx context.Context, l *link, rules []Match) error {
+	for i, m := range rules {
+		if err := addRule(ctx, l, m); err != nil {
+			removeRules(ctx, l, rules[:i])
+			return err
+		}
+	}
+	return nil
+}
+
+// removeRules removes rules from l. An error leaves a rule that matches
+// nothing anyone reads; the bus drops it with the connection.
+func removeRules(ctx context.Context, l *link, rules []Match) {
+	for _, m := range rules {
+		_ = removeRule(ctx, l, m)
+	}
+}
+
 // ResetReason says why a subscription's stream has a gap.
 type ResetReason int
 
@@ -181,6 +202,7 @@ type Event struct {
 type Subscription struct {
 	c      *Conn
 	match  Match
+	rules  []Match // the rules the bus daemon has for it, unless match.Via
 	events chan Event
 
 	mu    sync.Mutex
@@ -197,11 +219,38 @@ type Subscription struct {
 // subscription is in effect: no matching signal sent afterwards is missed.
 // The caller must Close the subscription.
 func (c *Conn) Subscribe(ctx context.Context, m Match) (*Subscription, error) {
+	return c.subscribe(ctx, m, []Match{m})
+}
+
+// SubscribeRules is Subscribe with the rules the bus daemon gets given
+// apart from m: narrower ones, such as one for each object followed, so
+// that the connection receives no signal of the others, where m selects
+// them all. The subscription still receives only what m selects. The rules
+// stay for its life, across reconnects.
+func (c *Conn) SubscribeRules(ctx context.Context, m Match, rules []Match) (*Subscription, error) {
+	switch {
+	case len(rules) == 0:
+		return nil, errors.New("subscribe: no rule given")
+	case m.Via != nil:
+		return nil, errors.New("subscribe: rules of its own and a shared rule (Via) at once")
+	}
+	for _, r := range rules {
+		if r.Via != nil || r.ManagerSubscribe {
+			return nil, errors.New("subscribe: a rule cannot have Via or ManagerSubscribe")
+		}
+		if err := r.validate(); err != nil {
+			return nil, fmt.Errorf("subscribe: rule: %w", err)
+		}
+	}
+	return c.subscribe(ctx, m, slices.Clone(rules))
+}
+
+func (c *Conn) subscribe(ctx context.Context, m Match, rules []Match) (*Subscription, error) {
 	if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("subscribe: %w", err)
 	}
 
-	s, err := c.newSubscription(m)
+	s, err := c.newSubscription(m, rules)
 	if err != nil {
 		return nil, err
 	}
@@ -221,10 +270,11 @@ func (c *Conn) Subscribe(ctx context.Context, m Match) (*Subscription, error) {
 	return s, nil
 }
 
-func (c *Conn) newSubscription(m Match) (*Subscription, error) {
+func (c *Conn) newSubscription(m Match, rules []Match) (*Subscription, error) {
 	s := &Subscription{
 		c:      c,
 		match:  m,
+		rules:  rules,
 		events: make(chan Event),
 		more:   make(chan struct{}, 1),
 		done:   make(chan struct{}),
@@ -259,7 +309,7 @@ func (c *Conn) register(ctx context.Context, s *Subscription) error {
 			return nil
 		}
 
-		err = addRule(ctx, l, s.match)
+		err = addRules(ctx, l, s.rules)
 		if err != nil {
 			linkFailed(l, err)
 		}
@@ -342,7 +392,7 @@ func (s *Subscription) shutdown(releaseManager bool) {
 		if l == nil && !releaseManager {
 			return
 		}
-		c.goBackground(func() { c.releaseSubscription(l, s.match, releaseManager) })
+		c.goBackground(func() { c.releaseSubscription(l, s.rules, releaseManager) })
 	})
 }
 
@@ -364,15 +414,15 @@ func (c *Conn) unregister(s *Subscription) *link {
 	return l
 }
 
-// releaseSubscription removes a closed subscription's rule and gives back
+// releaseSubscription removes a closed subscription's rules and gives back
 // its manager subscription. Errors are ignored: the connection may be gone,
 // which releases both anyway.
-func (c *Conn) releaseSubscription(l *link, m Match, releaseManager bool) {
+func (c *Conn) releaseSubscription(l *link, rules []Match, releaseManager bool) {
 	ctx, cancel := context.WithTimeout(c.ctx, c.opts.DialTimeout)
 	defer cancel()
 
 	if l != nil {
-		_ = removeRule(ctx, l, m)
+		removeRules(ctx, l, rules)
 	}
 	if releaseManager {
 		c.mgr.release(ctx, c)

@@ -77,7 +77,7 @@ func (c *Conn) redial() *link {
 	if !ok {
 		return nil
 	}
-	c.removeRules(ctx, l, stale, staleShared)
+	c.removeStaleRules(ctx, l, stale, staleShared)
 	return l
 }
 
@@ -99,7 +99,7 @@ func (c *Conn) addRules(ctx context.Context, l *link) ([]*Subscription, []Match,
 	c.mu.Unlock()
 
 	for _, s := range subs {
-		if err := addRule(ctx, l, s.match); err != nil {
+		if err := addRules(ctx, l, s.rules); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -148,14 +148,10 @@ func (c *Conn) publishWithRules(l *link, added []*Subscription, shared []Match,
 	return stale, staleShared, true
 }
 
-func (c *Conn) removeRules(ctx context.Context, l *link, subs []*Subscription, shared []Match) {
-	// An error leaves a rule that matches nothing anyone reads; the bus
-	// drops it with the connection.
-	for _, v := range shared {
-		_ = removeRule(ctx, l, v)
-	}
+func (c *Conn) removeStaleRules(ctx context.Context, l *link, subs []*Subscription, shared []Match) {
+	removeRules(ctx, l, shared)
 	for _, s := range subs {
-		_ = removeRule(ctx, l, s.match)
+		removeRules(ctx, l, s.rules)
 	}
 }
 
