@@ -67,9 +67,13 @@
 //
 // # Cost
 //
-// A Watcher costs one match rule on the bus (dbus-daemon allows 512 per
-// connection by default) and one goroutine, whatever the number of units:
-// it takes every signal systemd sends under /org/freedesktop/systemd1 and
+// A Watcher costs one goroutine. A Watcher of up to 32 named units has
+// the bus send it only their signals and systemd's Manager signals, with
+// one match rule for each unit and one for the Manager (dbus-daemon allows
+// 512 per connection by default): the changes of other units cost it
+// nothing. A Watcher of more units, of every unit, or of a unit under an
+// alias (whose changes come from the object of its primary name) has one
+// rule for every signal systemd sends under /org/freedesktop/systemd1, and
 // keeps those about its units. It reads the units' state when it starts,
 // after a reconnect, and when a unit is loaded; otherwise it only listens.
 // systemd sends unit signals only to subscribed clients, so a Watcher keeps

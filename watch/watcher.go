@@ -59,8 +59,9 @@ type Watcher struct {
 // watched too: they appear with an empty LoadState, and an Added event
 // follows when they are loaded.
 //
-// The watch costs one match rule on the bus and one goroutine, however
-// many units it covers. ctx bounds the setup only; Close ends the watch.
+// The watch costs one goroutine, and a match rule on the bus for each of up
+// to 32 units, which has it receive their signals only (see Cost in the
+// package documentation). ctx bounds the setup only; Close ends the watch.
 func Units(ctx context.Context, m *manager.Manager, names ...string) (*Watcher, error) {
 	if len(names) == 0 {
 		return nil, errors.New("watch units: no unit named")
@@ -119,28 +120,84 @@ func newWatcher(conn *bus.Conn, o Options) *Watcher {
 // start subscribes, then reads the state of the watched units and queues
 // the Initial Resync.
 func (w *Watcher) start(ctx context.Context) error {
-	sub, err := w.conn.Subscribe(ctx, bus.Match{
-		PathNamespace:    bus.ManagerPath,
-		ManagerSubscribe: true,
-	})
-	if err != nil {
-		return err
-	}
-	w.sub = sub
-
 	// Reads honour both ctx and Close, which cannot come yet.
 	stop := context.AfterFunc(ctx, w.cancel)
 	defer stop()
 
-	reads, err := readUnits(w.ctx, w.conn, w.names())
+	rules := ownRules(w.names())
+	reads, err := w.subscribeAndRead(ctx, rules)
+	if err == nil && rules != nil && aliased(reads) {
+		// A unit watched under an alias signals its changes from the
+		// object of its primary name, which the rules left out.
+		w.sub.Close()
+		reads, err = w.subscribeAndRead(ctx, nil)
+	}
 	if err != nil {
-		sub.Close()
-		return contextOr(ctx, err)
+		return err
 	}
 
 	w.replace(reads)
 	w.events <- Resync{Reason: Initial, States: w.states()}
 	return nil
+}
+
+// subscribeAndRead subscribes to systemd's signals, with the bus rules
+// given or, if nil, one rule for all units, then reads the watched units.
+func (w *Watcher) subscribeAndRead(ctx context.Context, rules []bus.Match) ([]unitRead, error) {
+	m := bus.Match{PathNamespace: bus.ManagerPath, ManagerSubscribe: true}
+	var err error
+	if rules == nil {
+		w.sub, err = w.conn.Subscribe(ctx, m)
+	} else {
+		w.sub, err = w.conn.SubscribeRules(ctx, m, rules)
+	}
+	if err != nil {
+		return nil, err
+	}
+
+	reads, err := readUnits(w.ctx, w.conn, w.names())
+	if err != nil {
+		w.sub.Close()
+		return nil, contextOr(ctx, err)
+	}
+	return reads, nil
+}
+
+// maxOwnRules is how many units a Watcher follows with a match rule each at
+// most; it follows more with one rule for all units. dbus-daemon allows a
+// connection 512 rules, which the connection's other users need too.
+const maxOwnRules = 32
+
+// ownRules returns the bus rules that bring the signals about the named
+// units and no others: systemd's Manager signals (UnitNew, JobRemoved,
+// ...), which are few and small, and the PropertiesChanged of each unit's
+// object. A busy machine then costs the Watcher nothing for the units it
+// does not watch. It returns nil for every unit or too many.
+func ownRules(names []string) []bus.Match {
+	if names == nil || len(names) > maxOwnRules {
+		return nil
+	}
+
+	rules := []bus.Match{{Path: bus.ManagerPath, Interface: bus.ManagerInterface}}
+	for _, name := range names {
+		rules = append(rules, bus.Match{
+			Path:      bus.UnitPath(name),
+			Interface: bus.PropertiesInterface,
+			Member:    bus.PropertiesChanged,
+		})
+	}
+	return rules
+}
+
+// aliased tells whether a read found a unit under another object path than
+// its name's: the name is an alias.
+func aliased(reads []unitRead) bool {
+	for _, r := range reads {
+		if r.path != "" && r.path != bus.UnitPath(r.name) {
+			return true
+		}
+	}
+	return false
 }
 
 // contextOr returns ctx's error when ctx has ended, else err.

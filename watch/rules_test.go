@@ -1,0 +1,117 @@
+package watch_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/godbus/dbus/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gostemd/gostemd/internal/bus"
+	"github.com/gostemd/gostemd/internal/testbed"
+	"github.com/gostemd/gostemd/unit"
+	"github.com/gostemd/gostemd/watch"
+)
+
+// seenPaths counts, by object path, the signals that reach Watchers.
+type seenPaths struct {
+	mu sync.Mutex
+	n  map[dbus.ObjectPath]int
+}
+
+func recordPaths(t *testing.T) *seenPaths {
+	s := &seenPaths{n: make(map[dbus.ObjectPath]int)}
+	watch.DropSignals(t, func(sig *dbus.Signal) bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.n[sig.Path]++
+		return false
+	})
+	return s
+}
+
+func (s *seenPaths) count(name string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n[bus.UnitPath(name)]
+}
+
+// A Watcher of a few units has the bus send it their signals only: the
+// changes of another unit never reach it. One of many units receives those
+// of every unit, which shows that the other unit's changes were signalled.
+func TestIntegrationOwnRules(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m := connect(t)
+	watched, other := "gostemd-watch-own.service", "gostemd-watch-other.service"
+	testbed.WriteUnit(t, watched, sleeper)
+	testbed.WriteUnit(t, other, sleeper)
+
+	many := []string{watched}
+	for i := range 40 {
+		many = append(many, fmt.Sprintf("gostemd-watch-many-%d.service", i))
+	}
+	for _, tt := range []struct {
+		name       string
+		units      []string
+		seesOthers bool
+	}{
+		{"one unit", []string{watched}, false},
+		{"41 units", many, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			seen := recordPaths(t)
+			w := watchUnits(t, m, &watch.Options{Units: tt.units})
+			initial(t, w)
+
+			cycle(t, m, other, 2)
+			job, err := m.StartUnit(ctx, watched, "")
+			require.NoError(t, err)
+			require.NoError(t, job.Wait(ctx))
+			_, _ = await(t, w, reaches(watched, "active"))
+			job, err = m.StopUnit(ctx, watched, "")
+			require.NoError(t, err)
+			require.NoError(t, job.Wait(ctx))
+			_, _ = await(t, w, reaches(watched, "inactive"))
+
+			// The other unit's changes came before the watched one's start,
+			// so whatever of them reached the Watcher was handled by now.
+			assert.Positive(t, seen.count(watched))
+			if tt.seesOthers {
+				assert.Positive(t, seen.count(other), "one rule for all units")
+			} else {
+				assert.Zero(t, seen.count(other), "signals of a unit nobody watches")
+			}
+		})
+	}
+}
+
+// A unit watched under an alias signals its changes from the object of its
+// primary name; the Watcher still sees them.
+func TestIntegrationOwnRulesAlias(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m := connect(t)
+	name, alias := "gostemd-watch-aliased.service", "gostemd-watch-alias.service"
+	testbed.WriteUnit(t, name, sleeper)
+	link := filepath.Join(testbed.UnitDir, alias)
+	require.NoError(t, os.Symlink(filepath.Join(testbed.UnitDir, name), link))
+	t.Cleanup(func() { os.Remove(link) })
+	testbed.Systemctl(t, "daemon-reload")
+	job, err := m.StartUnit(ctx, name, "")
+	require.NoError(t, err)
+	require.NoError(t, job.Wait(ctx))
+
+	w := watchUnits(t, m, &watch.Options{Units: []string{alias}})
+	require.Equal(t, unit.Active, initial(t, w).States[0].ActiveState)
+
+	job, err = m.StopUnit(ctx, name, "")
+	require.NoError(t, err)
+	require.NoError(t, job.Wait(ctx))
+	e, _ := await(t, w, reaches(alias, "inactive"))
+	assert.IsType(t, watch.Changed{}, e, "the change itself, not only the unit's unloading")
+}
