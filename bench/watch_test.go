@@ -55,7 +55,8 @@ var watchers = []struct{ name, helper string }{
 
 // BenchmarkWatch200 measures the CPU time of a client watching 200 units for
 // 10 s, with nothing happening and with one of them changing state every
-// 100 ms, together with the CPU time systemd (PID 1) and dbus-daemon spent
+// 100 ms, and of one watching a single unit while another changes state
+// every 100 ms, together with the CPU time systemd (PID 1) and dbus-daemon spent
 // meanwhile. Each client runs in a helper process, which reports its own
 // getrusage times when asked; systemd's and dbus-daemon's come from
 // /proc/<pid>/stat. It is meant to run once: -benchtime=1x.
@@ -63,14 +64,14 @@ func BenchmarkWatch200(b *testing.B) {
 	testbed.Require(b)
 	prepareWatchedUnits(b)
 
-	for _, scenario := range []string{"idle", "one-change-per-100ms"} {
+	for _, sc := range watchScenarios {
 		for _, w := range watchers {
-			b.Run(scenario+"/"+w.name, func(b *testing.B) {
+			b.Run(sc.name+"/"+w.name, func(b *testing.B) {
 				if w.helper != "" && !hasHelper(w.helper) {
 					b.Skipf("not measured: helper %s is not built in", w.helper)
 				}
 				m := oneOff(b, func() (map[string]float64, error) {
-					return measureWatcher(w.helper, scenario != "idle")
+					return measureWatcher(w.helper, sc.watched, sc.busy)
 				})
 				for unit, v := range m {
 					b.ReportMetric(v, unit)
@@ -114,13 +115,29 @@ func systemctl(args ...string) error {
 	return nil
 }
 
-// measureWatcher runs one watcher (none if helper is empty) through a
-// window and returns the CPU times, in milliseconds, and the events seen.
-func measureWatcher(helper string, busy bool) (map[string]float64, error) {
+// watchScenarios are the situations the watchers are measured in: all 200
+// units watched, with nothing happening or with the first of them stopped
+// and started in turn; and only the second watched, while the first is
+// stopped and started.
+var watchScenarios = []struct {
+	name    string
+	watched []string
+	busy    bool
+}{
+	{"idle", watchedNames, false},
+	{"one-change-per-100ms", watchedNames, true},
+	{"one-unit-watched-another-changing", watchedNames[1:2], true},
+}
+
+// measureWatcher runs one watcher (none if helper is empty) of the named
+// units through a window, with the first of watchedNames stopped and
+// started all along if busy, and returns the CPU times, in milliseconds,
+// and the events seen.
+func measureWatcher(helper string, names []string, busy bool) (map[string]float64, error) {
 	var client *watcherProc
 	if helper != "" {
 		var err error
-		if client, err = startWatcher(helper); err != nil {
+		if client, err = startWatcher(helper, names); err != nil {
 			return nil, err
 		}
 		defer client.stop()
@@ -291,8 +308,8 @@ type watcherProc struct {
 	out *bufio.Reader
 }
 
-func startWatcher(helper string) (*watcherProc, error) {
-	argv := testbed.HelperCommand(helper, watchedNames...)
+func startWatcher(helper string, names []string) (*watcherProc, error) {
+	argv := testbed.HelperCommand(helper, names...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
