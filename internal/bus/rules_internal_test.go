@@ -31,16 +31,7 @@ func TestIntegrationSubscribeRules(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, base+2, matchRules(t, c))
 
-	c.mu.Lock()
-	lost := c.link
-	c.mu.Unlock()
-	lost.conn.Close()
-	for e := range s.Events() {
-		if e.Reset != NoReset {
-			require.Equal(t, Reconnected, e.Reset)
-			break
-		}
-	}
+	dropConnection(t, c, s)
 	assert.Equal(t, base+2, matchRules(t, c), "the rules on the new connection")
 
 	for _, name := range []string{other, watched} {

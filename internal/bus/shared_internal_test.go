@@ -97,19 +97,7 @@ func TestIntegrationSharedRuleCallAndReconnect(t *testing.T) {
 	require.NoError(t, err, string(out))
 	awaitActive(t, s, UnitPath(name))
 
-	// Drop the connection, as a dying bus daemon would; restarting the
-	// daemon itself would leave the test bed's logind unable to start user
-	// managers for the tests that follow.
-	c.mu.Lock()
-	lost := c.link
-	c.mu.Unlock()
-	lost.conn.Close()
-	for e := range s.Events() {
-		if e.Reset != NoReset {
-			require.Equal(t, Reconnected, e.Reset)
-			break
-		}
-	}
+	dropConnection(t, c, s)
 	// The reference went with the old connection.
 	require.NoError(t, c.Call(ctx, ManagerPath, ManagerInterface, "RefUnit", name).Err)
 	assert.Equal(t, 1, matchRulesWith(t, c, "path_namespace='"+string(UnitPathPrefix)+"'"))
@@ -117,6 +105,26 @@ func TestIntegrationSharedRuleCallAndReconnect(t *testing.T) {
 	out, err = exec.Command("systemctl", "restart", name).CombinedOutput()
 	require.NoError(t, err, string(out))
 	awaitActive(t, s, UnitPath(name))
+}
+
+// dropConnection closes c's connection to the bus, as a dying bus daemon
+// would, and reads s until the Reset that follows. Restarting the daemon
+// itself would leave the test bed's logind unable to start user managers
+// for the tests that follow.
+func dropConnection(t *testing.T, c *Conn, s *Subscription) {
+	t.Helper()
+
+	c.mu.Lock()
+	lost := c.link
+	c.mu.Unlock()
+	lost.conn.Close()
+	for e := range s.Events() {
+		if e.Reset != NoReset {
+			require.Equal(t, Reconnected, e.Reset)
+			return
+		}
+	}
+	t.Fatal("events closed before the reset")
 }
 
 // dialForTest connects to the system manager for the length of the test,
