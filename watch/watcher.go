@@ -171,8 +171,9 @@ const maxOwnRules = 32
 // ownRules returns the bus rules that bring the signals about the named
 // units and no others: systemd's Manager signals (UnitNew, JobRemoved,
 // ...), which are few and small, and the PropertiesChanged of each unit's
-// object. A busy machine then costs the Watcher nothing for the units it
-// does not watch. It returns nil for every unit or too many.
+// object. Of the units it does not watch, a busy machine then sends the
+// Watcher only those Manager signals, not their property changes, which
+// are most of the traffic. It returns nil for every unit or too many.
 func ownRules(names []string) []bus.Match {
 	if names == nil || len(names) > maxOwnRules {
 		return nil
