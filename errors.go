@@ -212,6 +212,11 @@ var (
 	// ErrDisconnected means the connection to the bus or to systemd is
 	// gone.
 	ErrDisconnected = dbusError("Disconnected", "disconnected")
+
+	// ErrLimitsExceeded means the bus daemon refused a resource past one
+	// of its limits, such as a match rule beyond the 512 it allows a
+	// connection by default.
+	ErrLimitsExceeded = dbusError("LimitsExceeded", "limits exceeded")
 )
 
 // errorsByName indexes every sentinel by its D-Bus name.
@@ -230,6 +235,7 @@ var errorsByName = indexErrors(
 	ErrPropertyReadOnly, ErrInvalidArgs, ErrUnknownMethod, ErrUnknownObject,
 	ErrUnknownInterface, ErrNotSupported, ErrServiceUnknown,
 	ErrNameHasNoOwner, ErrNoReply, ErrTimeout, ErrTimedOut, ErrDisconnected,
+	ErrLimitsExceeded,
 )
 
 func indexErrors(errs ...*Error) map[string]*Error {

@@ -61,6 +61,7 @@ func TestLookupError(t *testing.T) {
 		{"org.freedesktop.DBus.Error.Timeout", ErrTimeout},
 		{"org.freedesktop.DBus.Error.TimedOut", ErrTimedOut},
 		{"org.freedesktop.DBus.Error.Disconnected", ErrDisconnected},
+		{"org.freedesktop.DBus.Error.LimitsExceeded", ErrLimitsExceeded},
 		{"org.freedesktop.systemd1.NoSuchThing", nil},
 		{"org.freedesktop.DBus.Error.Failed", nil},
 		{"NoSuchUnit", nil},

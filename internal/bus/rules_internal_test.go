@@ -11,60 +11,74 @@ import (
 	"github.com/gostemd/gostemd/internal/testbed"
 )
 
-// A subscription with rules of its own has the bus daemon hold exactly
-// those, also on the connection that replaces a lost one, and has them
-// removed when it closes. It receives what its match selects among the
-// signals they bring: the watched unit's, not the other's.
+// Subscriptions with rules of their own have the bus daemon hold exactly
+// those, and the rule they share (Via) once, also on the connection that
+// replaces a lost one; the rules are removed when they close. Each receives
+// what its match selects among the signals the rules bring: its unit's
+// changes and the Manager's signals, never another unit's changes.
 func TestIntegrationSubscribeRules(t *testing.T) {
 	ctx, c := dialForTest(t)
 	base := matchRules(t, c)
 
-	watched, other := "gostemd-rules-watched.service", "gostemd-rules-other.service"
-	for _, name := range []string{watched, other} {
+	watched, second, other := "gostemd-rules-watched.service", "gostemd-rules-second.service",
+		"gostemd-rules-other.service"
+	for _, name := range []string{watched, second, other} {
 		testbed.WriteUnit(t, name, "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n")
 	}
-	rules := []Match{
-		{Path: ManagerPath, Interface: ManagerInterface},
-		{Path: UnitPath(watched), Interface: PropertiesInterface, Member: PropertiesChanged},
+	managerSignals := Match{Path: ManagerPath, Interface: ManagerInterface}
+	m := Match{PathNamespace: ManagerPath, ManagerSubscribe: true, Via: &managerSignals}
+	subs := map[string]*Subscription{}
+	for _, name := range []string{watched, second} {
+		s, err := c.SubscribeRules(ctx, m,
+			[]Match{{Path: UnitPath(name), Interface: PropertiesInterface, Member: PropertiesChanged}})
+		require.NoError(t, err)
+		subs[name] = s
 	}
-	s, err := c.SubscribeRules(ctx, Match{PathNamespace: ManagerPath, ManagerSubscribe: true}, rules)
-	require.NoError(t, err)
-	assert.Equal(t, base+2, matchRules(t, c))
+	assert.Equal(t, base+3, matchRules(t, c), "a rule each, and the shared one")
 
-	dropConnection(t, c, s)
-	assert.Equal(t, base+2, matchRules(t, c), "the rules on the new connection")
+	dropConnection(t, c, subs[watched])
+	assert.Equal(t, base+3, matchRules(t, c), "the rules on the new connection")
 
 	for _, name := range []string{other, watched} {
 		out, err := exec.Command("systemctl", "start", name).CombinedOutput()
 		require.NoError(t, err, string(out))
 	}
-	awaitUnitActive(t, s, watched, other)
+	awaitJobAndActive(t, subs[watched], watched, other)
 
-	s.Close()
+	for _, s := range subs {
+		s.Close()
+	}
 	assert.Eventually(t, func() bool { return matchRules(t, c) == base },
-		10*time.Second, 50*time.Millisecond, "the rules are removed")
+		shareLinger+10*time.Second, 50*time.Millisecond, "the rules are removed")
 }
 
-// awaitUnitActive reads s until the unit name is active, failing at a
+// awaitJobAndActive reads s until it has seen the unit name's start job
+// end (a Manager signal) and the unit active, failing at a
 // PropertiesChanged of the unit other.
-func awaitUnitActive(tb testing.TB, s *Subscription, name, other string) {
+func awaitJobAndActive(tb testing.TB, s *Subscription, name, other string) {
 	tb.Helper()
 
-	for {
+	var jobDone, active bool
+	for !jobDone || !active {
 		select {
 		case e := <-s.Events():
-			if e.Signal == nil || e.Signal.Name != PropertiesInterface+"."+PropertiesChanged {
+			if e.Signal == nil {
 				continue
 			}
-			require.NotEqual(tb, UnitPath(other), e.Signal.Path, "a signal no rule selects")
-			pc, err := ParsePropertiesChanged(e.Signal)
-			require.NoError(tb, err)
-			if v, ok := pc.Changed["ActiveState"]; ok && v.Value() == "active" &&
-				e.Signal.Path == UnitPath(name) {
-				return
+			switch e.Signal.Name {
+			case ManagerInterface + "." + JobRemoved:
+				jr, err := ParseJobRemoved(e.Signal)
+				require.NoError(tb, err)
+				jobDone = jobDone || jr.Unit == name
+			case PropertiesInterface + "." + PropertiesChanged:
+				require.NotEqual(tb, UnitPath(other), e.Signal.Path, "a signal no rule selects")
+				pc, err := ParsePropertiesChanged(e.Signal)
+				require.NoError(tb, err)
+				v, ok := pc.Changed["ActiveState"]
+				active = active || ok && v.Value() == "active" && e.Signal.Path == UnitPath(name)
 			}
 		case <-time.After(20 * time.Second):
-			tb.Fatalf("%s not active within 20s", name)
+			tb.Fatalf("%s: job done %v, active %v within 20s", name, jobDone, active)
 		}
 	}
 }
@@ -78,7 +92,6 @@ func TestSubscribeRulesRefusesBadRules(t *testing.T) {
 		rules []Match
 	}{
 		{"no rule", Match{}, nil},
-		{"via and rules", Match{Via: &shared}, []Match{{Path: ManagerPath}}},
 		{"rule with via", Match{}, []Match{{Via: &shared}}},
 		{"rule with manager subscription", Match{}, []Match{{ManagerSubscribe: true}}},
 		{"bad rule", Match{}, []Match{{Interface: "not,valid"}}},

@@ -202,7 +202,7 @@ type Event struct {
 type Subscription struct {
 	c      *Conn
 	match  Match
-	rules  []Match // the rules the bus daemon has for it, unless match.Via
+	rules  []Match // its own rules on the bus, besides any shared one (match.Via)
 	events chan Event
 
 	mu    sync.Mutex
@@ -219,20 +219,21 @@ type Subscription struct {
 // subscription is in effect: no matching signal sent afterwards is missed.
 // The caller must Close the subscription.
 func (c *Conn) Subscribe(ctx context.Context, m Match) (*Subscription, error) {
+	if m.Via != nil {
+		return c.subscribe(ctx, m, nil)
+	}
 	return c.subscribe(ctx, m, []Match{m})
 }
 
 // SubscribeRules is Subscribe with the rules the bus daemon gets given
 // apart from m: narrower ones, such as one for each object followed, so
 // that the connection receives no signal of the others, where m selects
-// them all. The subscription still receives only what m selects. The rules
-// stay for its life, across reconnects.
+// them all. With m.Via, the subscription has the shared rule too. It still
+// receives only what m selects. The rules stay for its life, across
+// reconnects.
 func (c *Conn) SubscribeRules(ctx context.Context, m Match, rules []Match) (*Subscription, error) {
-	switch {
-	case len(rules) == 0:
+	if len(rules) == 0 {
 		return nil, errors.New("subscribe: no rule given")
-	case m.Via != nil:
-		return nil, errors.New("subscribe: rules of its own and a shared rule (Via) at once")
 	}
 	for _, r := range rules {
 		if r.Via != nil || r.ManagerSubscribe {
@@ -300,10 +301,13 @@ func (c *Conn) register(ctx context.Context, s *Subscription) error {
 			continue
 		}
 		if s.match.Via != nil {
-			if done, err := c.sharedAdded(ctx, l, s); done {
+			done, err := c.sharedAdded(ctx, l, s)
+			switch {
+			case !done:
+				continue
+			case err != nil || len(s.rules) == 0:
 				return err
 			}
-			continue
 		}
 		if hasRule || l.peer {
 			return nil
@@ -363,6 +367,7 @@ func (c *Conn) ruleAdded(l *link, s *Subscription, err error) (bool, error) {
 		return true, nil
 	case err != nil && alive:
 		delete(c.subs, s)
+		c.unregisterSharedLocked(s)
 		return true, fmt.Errorf("add match rule: %w", err)
 	}
 	return false, nil

@@ -91,7 +91,7 @@ func (c *Conn) addRules(ctx context.Context, l *link) ([]*Subscription, []Match,
 	c.mu.Lock()
 	subs := make([]*Subscription, 0, len(c.subs))
 	for s := range c.subs {
-		if s.match.Via == nil {
+		if len(s.rules) > 0 {
 			subs = append(subs, s)
 		}
 	}
