@@ -69,8 +69,9 @@
 //
 // A Watcher costs one goroutine. A Watcher of up to 32 named units has
 // the bus send it only their signals and systemd's Manager signals, with
-// one match rule for each unit and one for the Manager (dbus-daemon allows
-// 512 per connection by default): the property changes of other units,
+// one match rule for each unit, and one for the Manager that such Watchers
+// of a connection share (dbus-daemon allows 512 per connection by
+// default): the property changes of other units,
 // most of the traffic on a busy machine, never reach it. A Watcher of more units, of every unit, or of a unit under an
 // alias (whose changes come from the object of its primary name) has one
 // rule for every signal systemd sends under /org/freedesktop/systemd1, and

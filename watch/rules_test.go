@@ -1,16 +1,19 @@
 package watch_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/godbus/dbus/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gostemd/gostemd"
 	"github.com/gostemd/gostemd/internal/bus"
 	"github.com/gostemd/gostemd/internal/testbed"
 	"github.com/gostemd/gostemd/unit"
@@ -114,4 +117,54 @@ func TestIntegrationOwnRulesAlias(t *testing.T) {
 	require.NoError(t, job.Wait(ctx))
 	e, _ := await(t, w, reaches(alias, "inactive"))
 	assert.IsType(t, watch.Changed{}, e, "the change itself, not only the unit's unloading")
+}
+
+// A connection has room for 512 match rules. Watchers of one unit fill it,
+// one rule each besides the Manager's one that they share. A Watcher of ten
+// units that then finds room for fewer than ten rules takes one rule for
+// all units instead, and still follows its units.
+func TestIntegrationOwnRulesWhenFull(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m := connect(t)
+
+	var fill []*watch.Watcher
+	t.Cleanup(func() {
+		for _, w := range fill {
+			w.Close()
+		}
+	})
+	for i := 0; ; i++ {
+		require.Less(t, i, 600, "the connection took more rules than dbus-daemon allows")
+		w, err := watch.Units(ctx, m, fmt.Sprintf("gostemd-watch-fill-%d.service", i))
+		if errors.Is(err, gostemd.ErrLimitsExceeded) {
+			break
+		}
+		require.NoError(t, err, "watcher %d", i)
+		fill = append(fill, w)
+	}
+	for _, w := range fill[len(fill)-3:] {
+		require.NoError(t, w.Close())
+	}
+	fill = fill[:len(fill)-3]
+
+	names := make([]string, 10)
+	for i := range names {
+		names[i] = fmt.Sprintf("gostemd-watch-ten-%d.service", i)
+		testbed.WriteUnit(t, names[i], sleeper)
+	}
+	var w *watch.Watcher
+	require.Eventually(t, func() bool {
+		var err error
+		w, err = watch.Units(ctx, m, names...)
+		return err == nil
+	}, 10*time.Second, 20*time.Millisecond, "room for one rule, not ten")
+	t.Cleanup(func() { w.Close() })
+	initial(t, w)
+
+	job, err := m.StartUnit(ctx, names[3], "")
+	require.NoError(t, err)
+	require.NoError(t, job.Wait(ctx))
+	e, _ := await(t, w, reaches(names[3], "active"))
+	assert.IsType(t, watch.Changed{}, e)
 }

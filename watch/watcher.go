@@ -126,7 +126,13 @@ func (w *Watcher) start(ctx context.Context) error {
 
 	rules := ownRules(w.names())
 	reads, err := w.subscribeAndRead(ctx, rules)
-	if err == nil && rules != nil && aliased(reads) {
+	switch {
+	case rules == nil:
+	case errors.Is(err, gostemd.ErrLimitsExceeded):
+		// The connection has no room left for a rule per unit; one for
+		// all units may still fit.
+		reads, err = w.subscribeAndRead(ctx, nil)
+	case err == nil && aliased(reads):
 		// A unit watched under an alias signals its changes from the
 		// object of its primary name, which the rules left out.
 		w.sub.Close()
@@ -149,6 +155,7 @@ func (w *Watcher) subscribeAndRead(ctx context.Context, rules []bus.Match) ([]un
 	if rules == nil {
 		w.sub, err = w.conn.Subscribe(ctx, m)
 	} else {
+		m.Via = &managerSignals
 		w.sub, err = w.conn.SubscribeRules(ctx, m, rules)
 	}
 	if err != nil {
@@ -168,18 +175,23 @@ func (w *Watcher) subscribeAndRead(ctx context.Context, rules []bus.Match) ([]un
 // connection 512 rules, which the connection's other users need too.
 const maxOwnRules = 32
 
-// ownRules returns the bus rules that bring the signals about the named
-// units and no others: systemd's Manager signals (UnitNew, JobRemoved,
-// ...), which are few and small, and the PropertiesChanged of each unit's
-// object. Of the units it does not watch, a busy machine then sends the
-// Watcher only those Manager signals, not their property changes, which
-// are most of the traffic. It returns nil for every unit or too many.
+// managerSignals is the rule for systemd's Manager signals (UnitNew,
+// JobRemoved, ...), which are few and small. The Watchers of a connection
+// that have rules of their own share it, so that one of a single unit
+// costs one rule more than the connection already has.
+var managerSignals = bus.Match{Path: bus.ManagerPath, Interface: bus.ManagerInterface}
+
+// ownRules returns the bus rules that bring, besides managerSignals, the
+// signals about the named units and no others: the PropertiesChanged of
+// each unit's object. Of the units it does not watch, a busy machine then
+// sends the Watcher only Manager signals, not their property changes,
+// which are most of the traffic. It returns nil for every unit or too many.
 func ownRules(names []string) []bus.Match {
 	if names == nil || len(names) > maxOwnRules {
 		return nil
 	}
 
-	rules := []bus.Match{{Path: bus.ManagerPath, Interface: bus.ManagerInterface}}
+	rules := make([]bus.Match, 0, len(names))
 	for _, name := range names {
 		rules = append(rules, bus.Match{
 			Path:      bus.UnitPath(name),
