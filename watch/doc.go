@@ -69,16 +69,18 @@
 //
 // A Watcher costs one goroutine. A Watcher of up to 32 named units has
 // the bus send it only their signals and systemd's Manager signals, with
-// one match rule for each unit, and one for the Manager that such Watchers
-// of a connection share (dbus-daemon allows 512 per connection by
-// default): the property changes of other units,
-// most of the traffic on a busy machine, never reach it. A Watcher of more units, of every unit, or of a unit under an
-// alias (whose changes come from the object of its primary name) has one
-// rule for every signal systemd sends under /org/freedesktop/systemd1, and
-// keeps those about its units. It reads the units' state when it starts,
-// after a reconnect, and when a unit is loaded; otherwise it only listens.
-// systemd sends unit signals only to subscribed clients, so a Watcher keeps
-// the connection subscribed (Manager.Subscribe) while it runs.
+// one match rule for each unit, and one for the Manager signals that such
+// Watchers of a connection share (dbus-daemon allows 512 rules per
+// connection by default): the property changes of other units, most of the
+// traffic on a busy machine, never reach it. A Watcher of more units, of
+// every unit, or of a unit under an alias (whose changes come from the
+// object of its primary name), and one that finds no room left on its
+// connection for a rule per unit, has one rule for every signal systemd
+// sends under /org/freedesktop/systemd1, and keeps those about its units.
+// It reads the units' state when it starts, after a reconnect, and when a
+// unit is loaded; otherwise it only listens. systemd sends unit signals
+// only to subscribed clients, so a Watcher keeps the connection subscribed
+// (Manager.Subscribe) while it runs.
 //
 // # Compatibility
 //
