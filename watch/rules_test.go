@@ -16,6 +16,7 @@ import (
 	"github.com/gostemd/gostemd"
 	"github.com/gostemd/gostemd/internal/bus"
 	"github.com/gostemd/gostemd/internal/testbed"
+	"github.com/gostemd/gostemd/manager"
 	"github.com/gostemd/gostemd/unit"
 	"github.com/gostemd/gostemd/watch"
 )
@@ -167,4 +168,29 @@ func TestIntegrationOwnRulesWhenFull(t *testing.T) {
 	require.NoError(t, job.Wait(ctx))
 	e, _ := await(t, w, reaches(names[3], "active"))
 	assert.IsType(t, watch.Changed{}, e)
+}
+
+// Over systemd's private socket, where no bus daemon filters, a Watcher of
+// one unit still follows it.
+func TestIntegrationPrivateSocket(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m, err := manager.Connect(ctx, &manager.Options{Private: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { m.Close() })
+	name := "gostemd-watch-private.service"
+	testbed.WriteUnit(t, name, sleeper)
+
+	w := watchUnits(t, m, &watch.Options{Units: []string{name}})
+	initial(t, w)
+	job, err := m.StartUnit(ctx, name, "")
+	require.NoError(t, err)
+	require.NoError(t, job.Wait(ctx))
+	e, _ := await(t, w, reaches(name, "active"))
+	assert.IsType(t, watch.Changed{}, e)
+
+	job, err = m.StopUnit(ctx, name, "")
+	require.NoError(t, err)
+	require.NoError(t, job.Wait(ctx))
+	_, _ = await(t, w, reaches(name, "inactive"))
 }
