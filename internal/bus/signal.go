@@ -34,7 +34,8 @@ type Match struct {
 	ManagerSubscribe bool
 
 	// Via, when not nil, is a broader match whose rule the bus daemon gets
-	// in place of this one's. Subscriptions with the same Via share one
+	// in place of this one's (with SubscribeRules, besides the rules
+	// given). Subscriptions with the same Via share one
 	// rule: it is added for the first, and removed a while (shareLinger)
 	// after the last has closed. Each subscription still receives only the
 	// signals its own fields select. One rule for all units' signals
