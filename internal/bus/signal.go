@@ -35,10 +35,10 @@ type Match struct {
 
 	// Via, when not nil, is a broader match whose rule the bus daemon gets
 	// in place of this one's (with SubscribeRules, besides the rules
-	// given). Subscriptions with the same Via share one
-	// rule: it is added for the first, and removed a while (shareLinger)
-	// after the last has closed. Each subscription still receives only the
-	// signals its own fields select. One rule for all units' signals
+	// given). Subscriptions with the same Via share one rule: it is added
+	// for the first, and removed a while (shareLinger) after the last has
+	// closed. Each subscription still receives only the signals its own
+	// fields select. One rule for all units' signals
 	// instead of one per unit saves a round trip to the bus daemon for each
 	// unit, at the cost of receiving, while the rule is in place, the
 	// signals of units nobody here follows.
