@@ -29,14 +29,8 @@ func cycle(tb testing.TB, m *manager.Manager, name string, n int) {
 	ctx := testContext(tb)
 
 	for range n {
-		for _, do := range []func() (*unit.Job, error){
-			func() (*unit.Job, error) { return m.StartUnit(ctx, name, "") },
-			func() (*unit.Job, error) { return m.StopUnit(ctx, name, "") },
-		} {
-			job, err := do()
-			require.NoError(tb, err)
-			require.NoError(tb, job.Wait(ctx))
-		}
+		finished(tb)(m.StartUnit(ctx, name, ""))
+		finished(tb)(m.StopUnit(ctx, name, ""))
 	}
 }
 
@@ -274,9 +268,7 @@ func TestIntegrationSlowReader(t *testing.T) {
 		}
 	}
 
-	job, err := m.StartUnit(ctx, name, "")
-	require.NoError(t, err)
-	require.NoError(t, job.Wait(ctx))
+	finished(t)(m.StartUnit(ctx, name, ""))
 	_, _ = await(t, slow, reaches(name, "active"))
 }
 
@@ -305,9 +297,7 @@ func TestIntegrationReexec(t *testing.T) {
 	m := connect(t)
 	name := "gostemd-watch-reexec.service"
 	testbed.WriteUnit(t, name, sleeper)
-	job, err := m.StartUnit(ctx, name, "")
-	require.NoError(t, err)
-	require.NoError(t, job.Wait(ctx))
+	finished(t)(m.StartUnit(ctx, name, ""))
 
 	w := watchUnits(t, m, &watch.Options{Units: []string{name}})
 	before := initial(t, w).States[0]
@@ -326,9 +316,7 @@ func TestIntegrationReexec(t *testing.T) {
 		assert.NotEqual(t, watch.Removed{Unit: name}, e, "a reexec removes nothing")
 	}
 
-	job, err = m.StopUnit(ctx, name, "")
-	require.NoError(t, err)
-	require.NoError(t, job.Wait(ctx))
+	finished(t)(m.StopUnit(ctx, name, ""))
 	_, _ = await(t, w, reaches(name, "inactive"))
 }
 
@@ -338,9 +326,7 @@ func TestIntegrationDaemonReload(t *testing.T) {
 	m := connect(t)
 	name := "gostemd-watch-reload.service"
 	testbed.WriteUnit(t, name, sleeper)
-	job, err := m.StartUnit(ctx, name, "")
-	require.NoError(t, err)
-	require.NoError(t, job.Wait(ctx))
+	finished(t)(m.StartUnit(ctx, name, ""))
 
 	w := watchUnits(t, m, nil)
 	initial(t, w)
@@ -351,7 +337,7 @@ func TestIntegrationDaemonReload(t *testing.T) {
 	// nothing needs is unloaded at once, and the Watcher may not see it.
 	marker := "gostemd-watch-marker.service"
 	testbed.WriteUnit(t, marker, sleeper)
-	_, err = m.StartUnit(ctx, marker, "")
+	_, err := m.StartUnit(ctx, marker, "")
 	require.NoError(t, err)
 	_, seen := await(t, w, func(e watch.Event) bool {
 		a, ok := e.(watch.Added)
@@ -582,17 +568,13 @@ func TestIntegrationMissedEnd(t *testing.T) {
 	w := watchUnits(t, m, &watch.Options{Units: []string{name}})
 	initial(t, w)
 
-	job, err := m.StartUnit(ctx, name, "")
-	require.NoError(t, err)
-	require.NoError(t, job.Wait(ctx))
+	finished(t)(m.StartUnit(ctx, name, ""))
 	first, _ := await(t, w, reaches(name, "active"))
 	before, _ := stateOf(first, name)
 
 	losing.Store(true)
 	cycle(t, m, name, 1)
-	job, err = m.StartUnit(ctx, name, "")
-	require.NoError(t, err)
-	require.NoError(t, job.Wait(ctx))
+	finished(t)(m.StartUnit(ctx, name, ""))
 
 	e, skipped := await(t, w, func(e watch.Event) bool {
 		r, ok := e.(watch.Resync)

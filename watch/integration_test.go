@@ -32,9 +32,7 @@ func TestIntegrationServiceChanges(t *testing.T) {
 	assert.Equal(t, name, r.States[0].Unit)
 	assert.Equal(t, unit.Inactive, r.States[0].ActiveState)
 
-	job, err := m.StartUnit(ctx, name, "")
-	require.NoError(t, err)
-	require.NoError(t, job.Wait(ctx))
+	job := finished(t)(m.StartUnit(ctx, name, ""))
 
 	e, before := await(t, w, reaches(name, "active"))
 	active, _ := stateOf(e, name)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gostemd/gostemd/internal/testbed"
 	"github.com/gostemd/gostemd/manager"
+	"github.com/gostemd/gostemd/unit"
 	"github.com/gostemd/gostemd/watch"
 )
 
@@ -95,4 +96,18 @@ func initial(tb testing.TB, w *watch.Watcher) watch.Resync {
 	require.True(tb, ok, "the first event is a Resync")
 	require.Equal(tb, watch.Initial, r.Reason)
 	return r
+}
+
+// finished waits for the job that a StartUnit or StopUnit call returned,
+// which must succeed, and returns it: finished(t)(m.StartUnit(ctx, name, "")).
+func finished(tb testing.TB) func(*unit.Job, error) *unit.Job {
+	tb.Helper()
+
+	return func(job *unit.Job, err error) *unit.Job {
+		tb.Helper()
+
+		require.NoError(tb, err)
+		require.NoError(tb, job.Wait(testContext(tb)))
+		return job
+	}
 }

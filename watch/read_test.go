@@ -34,9 +34,7 @@ func TestIntegrationStateMatchesShow(t *testing.T) {
 	testbed.WriteUnit(t, timer, "[Timer]\nOnActiveSec=1h\nUnit=gostemd-watch-show-fail.service\n")
 
 	for _, name := range []string{running, failed, socket, timer} {
-		job, err := m.StartUnit(ctx, name, "")
-		require.NoError(t, err)
-		require.NoError(t, job.Wait(ctx))
+		finished(t)(m.StartUnit(ctx, name, ""))
 	}
 	u, err := m.LoadUnit(ctx, failed)
 	require.NoError(t, err)

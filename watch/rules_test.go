@@ -73,13 +73,9 @@ func TestIntegrationOwnRules(t *testing.T) {
 			initial(t, w)
 
 			cycle(t, m, other, 2)
-			job, err := m.StartUnit(ctx, watched, "")
-			require.NoError(t, err)
-			require.NoError(t, job.Wait(ctx))
+			finished(t)(m.StartUnit(ctx, watched, ""))
 			_, _ = await(t, w, reaches(watched, "active"))
-			job, err = m.StopUnit(ctx, watched, "")
-			require.NoError(t, err)
-			require.NoError(t, job.Wait(ctx))
+			finished(t)(m.StopUnit(ctx, watched, ""))
 			_, _ = await(t, w, reaches(watched, "inactive"))
 
 			// The other unit's changes came before the watched one's start,
@@ -106,16 +102,12 @@ func TestIntegrationOwnRulesAlias(t *testing.T) {
 	require.NoError(t, os.Symlink(filepath.Join(testbed.UnitDir, name), link))
 	t.Cleanup(func() { os.Remove(link) })
 	testbed.Systemctl(t, "daemon-reload")
-	job, err := m.StartUnit(ctx, name, "")
-	require.NoError(t, err)
-	require.NoError(t, job.Wait(ctx))
+	finished(t)(m.StartUnit(ctx, name, ""))
 
 	w := watchUnits(t, m, &watch.Options{Units: []string{alias}})
 	require.Equal(t, unit.Active, initial(t, w).States[0].ActiveState)
 
-	job, err = m.StopUnit(ctx, name, "")
-	require.NoError(t, err)
-	require.NoError(t, job.Wait(ctx))
+	finished(t)(m.StopUnit(ctx, name, ""))
 	e, _ := await(t, w, reaches(alias, "inactive"))
 	assert.IsType(t, watch.Changed{}, e, "the change itself, not only the unit's unloading")
 }
@@ -163,9 +155,7 @@ func TestIntegrationOwnRulesWhenFull(t *testing.T) {
 	t.Cleanup(func() { w.Close() })
 	initial(t, w)
 
-	job, err := m.StartUnit(ctx, names[3], "")
-	require.NoError(t, err)
-	require.NoError(t, job.Wait(ctx))
+	finished(t)(m.StartUnit(ctx, names[3], ""))
 	e, _ := await(t, w, reaches(names[3], "active"))
 	assert.IsType(t, watch.Changed{}, e)
 }
@@ -183,14 +173,10 @@ func TestIntegrationPrivateSocket(t *testing.T) {
 
 	w := watchUnits(t, m, &watch.Options{Units: []string{name}})
 	initial(t, w)
-	job, err := m.StartUnit(ctx, name, "")
-	require.NoError(t, err)
-	require.NoError(t, job.Wait(ctx))
+	finished(t)(m.StartUnit(ctx, name, ""))
 	e, _ := await(t, w, reaches(name, "active"))
 	assert.IsType(t, watch.Changed{}, e)
 
-	job, err = m.StopUnit(ctx, name, "")
-	require.NoError(t, err)
-	require.NoError(t, job.Wait(ctx))
+	finished(t)(m.StopUnit(ctx, name, ""))
 	_, _ = await(t, w, reaches(name, "inactive"))
 }
