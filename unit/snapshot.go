@@ -28,75 +28,81 @@ type Snapshot struct {
 // trip: both GetAll calls go at once, where Properties followed by Service,
 // say, waits for the first answer before asking the second question.
 func (u *Unit) Snapshot(ctx context.Context) (*Snapshot, error) {
-	common, own, err := u.getBoth(ctx)
+	k := u.kind()
+	common, own, err := u.getBoth(ctx, k)
 	if bus.Lost(err) {
 		// The connection dropped with calls in flight: ask again in
 		// turn, each call sent again across a reconnect.
-		common, own, err = u.getInTurn(ctx)
+		common, own, err = u.getInTurn(ctx, k)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot of unit %s: %w", u.name, err)
 	}
 
-	s, err := u.decodeSnapshot(common, own)
+	s, err := decodeSnapshot(k, common, own)
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot of unit %s: %w", u.name, err)
 	}
 	return s, nil
 }
 
-// kind is how a type's properties are read into a Snapshot.
+// kind is how a unit type's properties are read into a Snapshot: from
+// which interface, into which field. The zero kind is that of a type
+// without typed properties.
 type kind struct {
 	iface  string
 	decode func(*Snapshot, properties) error
 }
 
-// snapshotKinds are the types with typed properties.
-var snapshotKinds = map[Type]kind{
-	TypeService: {bus.ServiceInterface, func(s *Snapshot, p properties) (err error) {
+// snapshotDecoders fill the Snapshot field of each type with typed
+// properties.
+var snapshotDecoders = map[Type]func(*Snapshot, properties) error{
+	TypeService: func(s *Snapshot, p properties) (err error) {
 		s.Service, err = decodeService(p)
 		return err
-	}},
-	TypeSocket: {bus.SocketInterface, func(s *Snapshot, p properties) (err error) {
+	},
+	TypeSocket: func(s *Snapshot, p properties) (err error) {
 		s.Socket, err = decodeSocket(p)
 		return err
-	}},
-	TypeTimer: {bus.TimerInterface, func(s *Snapshot, p properties) (err error) {
+	},
+	TypeTimer: func(s *Snapshot, p properties) (err error) {
 		s.Timer, err = decodeTimer(p)
 		return err
-	}},
-	TypeScope: {bus.ScopeInterface, func(s *Snapshot, p properties) (err error) {
+	},
+	TypeScope: func(s *Snapshot, p properties) (err error) {
 		s.Scope, err = decodeScope(p)
 		return err
-	}},
-	TypeSlice: {bus.SliceInterface, func(s *Snapshot, p properties) (err error) {
+	},
+	TypeSlice: func(s *Snapshot, p properties) (err error) {
 		s.Slice, err = decodeSlice(p)
 		return err
-	}},
-	TypeMount: {bus.MountInterface, func(s *Snapshot, p properties) (err error) {
+	},
+	TypeMount: func(s *Snapshot, p properties) (err error) {
 		s.Mount, err = decodeMount(p)
 		return err
-	}},
-	TypePath: {bus.PathInterface, func(s *Snapshot, p properties) (err error) {
+	},
+	TypePath: func(s *Snapshot, p properties) (err error) {
 		s.Path, err = decodePath(p)
 		return err
-	}},
+	},
 }
 
-// kind returns how the unit's type properties are read, false for a type
-// without them.
-func (u *Unit) kind() (kind, bool) {
+// kind returns how the unit's type properties are read.
+func (u *Unit) kind() kind {
 	n, err := ParseName(u.name)
 	if err != nil {
-		return kind{}, false
+		return kind{}
 	}
-	k, ok := snapshotKinds[n.Type()]
-	return k, ok
+	decode, ok := snapshotDecoders[n.Type()]
+	if !ok {
+		return kind{}
+	}
+	return kind{iface: typeInterfaces[n.Type()], decode: decode}
 }
 
 // getBoth sends the GetAll of the Unit interface and that of the unit's
 // type at once, and waits for both.
-func (u *Unit) getBoth(ctx context.Context) (common, own properties, err error) {
+func (u *Unit) getBoth(ctx context.Context, k kind) (common, own properties, err error) {
 	p, err := u.objectPath(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -104,16 +110,15 @@ func (u *Unit) getBoth(ctx context.Context) (common, own properties, err error) 
 
 	conn := u.c.Conn
 	first := conn.Send(ctx, p, bus.PropertiesInterface, "GetAll", bus.UnitInterface)
-	k, typed := u.kind()
 	var second *bus.Pending
-	if typed {
+	if k.decode != nil {
 		second = conn.Send(ctx, p, bus.PropertiesInterface, "GetAll", k.iface)
 	}
 
 	if err := first.Reply().Store(&common); err != nil {
 		return nil, nil, fmt.Errorf("get %s properties of %s: %w", bus.UnitInterface, p, err)
 	}
-	if !typed {
+	if second == nil {
 		return common, nil, nil
 	}
 	if err := second.Reply().Store(&own); err != nil {
@@ -123,11 +128,11 @@ func (u *Unit) getBoth(ctx context.Context) (common, own properties, err error) 
 }
 
 // getInTurn reads what getBoth does, one call after the other.
-func (u *Unit) getInTurn(ctx context.Context) (common, own properties, err error) {
+func (u *Unit) getInTurn(ctx context.Context, k kind) (common, own properties, err error) {
 	if common, err = u.getAll(ctx, bus.UnitInterface); err != nil {
 		return nil, nil, err
 	}
-	if k, typed := u.kind(); typed {
+	if k.decode != nil {
 		if own, err = u.getAll(ctx, k.iface); err != nil {
 			return nil, nil, err
 		}
@@ -135,14 +140,14 @@ func (u *Unit) getInTurn(ctx context.Context) (common, own properties, err error
 	return common, own, nil
 }
 
-func (u *Unit) decodeSnapshot(common, own properties) (*Snapshot, error) {
+func decodeSnapshot(k kind, common, own properties) (*Snapshot, error) {
 	var s Snapshot
 	var err error
 	if s.Unit, err = decodeProperties(common); err != nil {
 		return nil, err
 	}
 
-	if k, typed := u.kind(); typed {
+	if k.decode != nil {
 		if err := k.decode(&s, own); err != nil {
 			return nil, err
 		}
