@@ -47,11 +47,8 @@ type Match struct {
 
 func (m Match) validate() error {
 	if m.Via != nil {
-		switch err := m.Via.validate(); {
-		case err != nil:
+		if err := m.Via.validateRule("a shared rule"); err != nil {
 			return fmt.Errorf("via: %w", err)
-		case m.Via.Via != nil || m.Via.ManagerSubscribe:
-			return errors.New("via: a shared rule cannot have Via or ManagerSubscribe")
 		}
 	}
 
@@ -66,6 +63,20 @@ func (m Match) validate() error {
 		return fmt.Errorf("invalid interface name %q", m.Interface)
 	case !validName(m.Member, ""):
 		return fmt.Errorf("invalid member name %q", m.Member)
+	}
+	return nil
+}
+
+// validateRule checks a match that the bus daemon holds as a rule apart
+// from any subscription's own match (a Via, or a rule of SubscribeRules):
+// Via and ManagerSubscribe belong to a subscription's match only. what
+// names the rule in the error.
+func (m Match) validateRule(what string) error {
+	if err := m.validate(); err != nil {
+		return err
+	}
+	if m.Via != nil || m.ManagerSubscribe {
+		return fmt.Errorf("%s cannot have Via or ManagerSubscribe", what)
 	}
 	return nil
 }
@@ -236,12 +247,9 @@ func (c *Conn) SubscribeRules(ctx context.Context, m Match, rules []Match) (*Sub
 	if len(rules) == 0 {
 		return nil, errors.New("subscribe: no rule given")
 	}
-	for _, r := range rules {
-		if r.Via != nil || r.ManagerSubscribe {
-			return nil, errors.New("subscribe: a rule cannot have Via or ManagerSubscribe")
-		}
-		if err := r.validate(); err != nil {
-			return nil, fmt.Errorf("subscribe: rule: %w", err)
+	for i, r := range rules {
+		if err := r.validateRule("a rule"); err != nil {
+			return nil, fmt.Errorf("subscribe: rule %d: %w", i, err)
 		}
 	}
 	return c.subscribe(ctx, m, slices.Clone(rules))
