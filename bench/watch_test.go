@@ -56,8 +56,8 @@ var watchers = []struct{ name, helper string }{
 // BenchmarkWatch200 measures the CPU time of a client watching 200 units for
 // 10 s, with nothing happening and with one of them changing state every
 // 100 ms, and of one watching a single unit while another changes state
-// every 100 ms, together with the CPU time systemd (PID 1) and dbus-daemon spent
-// meanwhile. Each client runs in a helper process, which reports its own
+// every 100 ms, together with the CPU time systemd (PID 1) and dbus-daemon
+// spent meanwhile. Each client runs in a helper process, which reports its own
 // getrusage times when asked; systemd's and dbus-daemon's come from
 // /proc/<pid>/stat. It is meant to run once: -benchtime=1x.
 func BenchmarkWatch200(b *testing.B) {

@@ -448,8 +448,8 @@ const notes = `
   that the machine's slow moments fall on all clients alike. After each run,
   untimed, two pings to systemd wait until it has finished the cleanup after
   that run's unit, so that a client that returns before that cleanup does not
-  leave it to the next one. The figure is each client's median over the rounds (and the median of that over the
-  -count runs). Each client has its own connection(s), set up before timing
+  leave it to the next one. The figure is each client's median over the
+  rounds (and the median of that over the -count runs). Each client has its own connection(s), set up before timing
   starts, except systemd-run, a process per run, and gostemd without a Conn,
   whose default connection its first run dials and later runs share. The raw floor subscribes once (Manager.Subscribe, a JobRemoved match,
   a PropertiesChanged match on the whole unit path namespace); a run is then
