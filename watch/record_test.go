@@ -26,16 +26,18 @@ type recorder struct {
 }
 
 // record starts recording the signals about the unit name and its jobs.
-// Its match rules differ from the Watcher's, so that the bus delivers them
-// on their own account, and it relies on the Watcher for systemd's manager
-// subscription, so as not to keep that in effect by itself.
+// Its match rules differ from the Watcher's (a Watcher of one unit has
+// {Path: the unit's, PropertiesChanged} and {Path: ManagerPath, Manager
+// interface}), so that the bus delivers them on their own account, and it
+// relies on the Watcher for systemd's manager subscription, so as not to
+// keep that in effect by itself.
 func record(t *testing.T, m *manager.Manager, name string) *recorder {
 	t.Helper()
 
 	r, path := &recorder{}, bus.UnitPath(name)
 	for _, match := range []bus.Match{
 		{Path: path},
-		{Path: bus.ManagerPath, Interface: bus.ManagerInterface},
+		{PathNamespace: bus.ManagerPath, Interface: bus.ManagerInterface},
 	} {
 		sub, err := client.OfManager(m).Conn.Subscribe(testContext(t), match)
 		require.NoError(t, err)
