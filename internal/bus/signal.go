@@ -144,21 +144,21 @@ func removeRule(ctx context.Context, l *link, m Match) error {
 	return translate(l.conn.RemoveMatchSignalContext(ctx, m.rule()...), false)
 }
 
-// addRules adds every rule of a subscription to l. When one fails, those
+// addEach adds every rule of a subscription to l. When one fails, those
 // added before it are removed again.
-func addRules(ctx context.Context, l *link, rules []Match) error {
+func addEach(ctx context.Context, l *link, rules []Match) error {
 	for i, m := range rules {
 		if err := addRule(ctx, l, m); err != nil {
-			removeRules(ctx, l, rules[:i])
+			removeEach(ctx, l, rules[:i])
 			return err
 		}
 	}
 	return nil
 }
 
-// removeRules removes rules from l. An error leaves a rule that matches
+// removeEach removes rules from l. An error leaves a rule that matches
 // nothing anyone reads; the bus drops it with the connection.
-func removeRules(ctx context.Context, l *link, rules []Match) {
+func removeEach(ctx context.Context, l *link, rules []Match) {
 	for _, m := range rules {
 		_ = removeRule(ctx, l, m)
 	}
@@ -322,7 +322,7 @@ func (c *Conn) register(ctx context.Context, s *Subscription) error {
 			return nil
 		}
 
-		err = addRules(ctx, l, s.rules)
+		err = addEach(ctx, l, s.rules)
 		if err != nil {
 			linkFailed(l, err)
 		}
@@ -436,7 +436,7 @@ func (c *Conn) releaseSubscription(l *link, rules []Match, releaseManager bool) 
 	defer cancel()
 
 	if l != nil {
-		removeRules(ctx, l, rules)
+		removeEach(ctx, l, rules)
 	}
 	if releaseManager {
 		c.mgr.release(ctx, c)

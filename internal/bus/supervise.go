@@ -77,7 +77,7 @@ func (c *Conn) redial() *link {
 	if !ok {
 		return nil
 	}
-	c.removeStaleRules(ctx, l, stale, staleShared)
+	c.removeRules(ctx, l, stale, staleShared)
 	return l
 }
 
@@ -99,7 +99,7 @@ func (c *Conn) addRules(ctx context.Context, l *link) ([]*Subscription, []Match,
 	c.mu.Unlock()
 
 	for _, s := range subs {
-		if err := addRules(ctx, l, s.rules); err != nil {
+		if err := addEach(ctx, l, s.rules); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -148,10 +148,10 @@ func (c *Conn) publishWithRules(l *link, added []*Subscription, shared []Match,
 	return stale, staleShared, true
 }
 
-func (c *Conn) removeStaleRules(ctx context.Context, l *link, subs []*Subscription, shared []Match) {
-	removeRules(ctx, l, shared)
+func (c *Conn) removeRules(ctx context.Context, l *link, subs []*Subscription, shared []Match) {
+	removeEach(ctx, l, shared)
 	for _, s := range subs {
-		removeRules(ctx, l, s.rules)
+		removeEach(ctx, l, s.rules)
 	}
 }
 
