@@ -393,10 +393,8 @@ func TestIntegrationLoadAlias(t *testing.T) {
 	m := connect(t, nil)
 
 	const name, alias = "gostemd-aliased.service", "gostemd-alias.service"
-	link := filepath.Join(testbed.UnitDir, alias)
-	require.NoError(t, os.Symlink(filepath.Join(testbed.UnitDir, name), link))
-	t.Cleanup(func() { os.Remove(link) })
 	testbed.WriteUnit(t, name, "[Service]\nExecStart=/bin/sleep 1000\n")
+	testbed.LinkUnit(t, alias, filepath.Join(testbed.UnitDir, name))
 
 	u, err := m.LoadUnit(ctx, alias)
 	require.NoError(t, err)
@@ -416,10 +414,7 @@ func TestIntegrationShow(t *testing.T) {
 
 	const name, alias = "gostemd-shown.service", "gostemd-shown-alias.service"
 	testbed.WriteUnit(t, name, "[Service]\nExecStart=/bin/sleep 1000\nTimeoutStopSec=7\n")
-	link := filepath.Join(testbed.UnitDir, alias)
-	require.NoError(t, os.Symlink(filepath.Join(testbed.UnitDir, name), link))
-	t.Cleanup(func() { os.Remove(link) })
-	testbed.Systemctl(t, "daemon-reload")
+	testbed.LinkUnit(t, alias, filepath.Join(testbed.UnitDir, name))
 
 	for _, asked := range []string{name, alias} {
 		s, err := m.Show(ctx, asked)
@@ -434,10 +429,7 @@ func TestIntegrationShow(t *testing.T) {
 	}
 
 	const masked = "gostemd-shown-masked.service"
-	mask := filepath.Join(testbed.UnitDir, masked)
-	require.NoError(t, os.Symlink("/dev/null", mask))
-	t.Cleanup(func() { os.Remove(mask) })
-	testbed.Systemctl(t, "daemon-reload")
+	testbed.LinkUnit(t, masked, "/dev/null")
 	s, err := m.Show(ctx, masked)
 	require.NoError(t, err)
 	assert.Equal(t, unit.LoadMasked, s.Unit.LoadState)

@@ -3,7 +3,6 @@ package watch_test
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -98,10 +97,7 @@ func TestIntegrationOwnRulesAlias(t *testing.T) {
 	m := connect(t)
 	name, alias := "gostemd-watch-aliased.service", "gostemd-watch-alias.service"
 	testbed.WriteUnit(t, name, sleeper)
-	link := filepath.Join(testbed.UnitDir, alias)
-	require.NoError(t, os.Symlink(filepath.Join(testbed.UnitDir, name), link))
-	t.Cleanup(func() { os.Remove(link) })
-	testbed.Systemctl(t, "daemon-reload")
+	testbed.LinkUnit(t, alias, filepath.Join(testbed.UnitDir, name))
 	finished(t)(m.StartUnit(ctx, name, ""))
 
 	w := watchUnits(t, m, &watch.Options{Units: []string{alias}})

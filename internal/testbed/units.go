@@ -49,6 +49,24 @@ func WriteUnit(tb testing.TB, name, content string) {
 	Systemctl(tb, "daemon-reload")
 }
 
+// LinkUnit makes name in UnitDir a symbolic link to target and reloads
+// the manager: to another unit's file for an alias, to /dev/null for a
+// masked unit. The test's cleanup removes the link and reloads again.
+func LinkUnit(tb testing.TB, name, target string) {
+	tb.Helper()
+
+	path := filepath.Join(UnitDir, name)
+	if err := os.MkdirAll(UnitDir, 0o755); err != nil {
+		tb.Fatalf("link unit %s: %v", name, err)
+	}
+	if err := os.Symlink(target, path); err != nil {
+		tb.Fatalf("link unit %s: %v", name, err)
+	}
+	tb.Cleanup(func() { removeUnit(tb, name, path) })
+
+	Systemctl(tb, "daemon-reload")
+}
+
 func removeUnit(tb testing.TB, name, path string) {
 	tb.Helper()
 
