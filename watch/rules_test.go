@@ -117,6 +117,14 @@ func TestIntegrationOwnRulesWhenFull(t *testing.T) {
 	ctx := testContext(t)
 	m := connect(t)
 
+	// The unit files come first: each makes systemd reload and announce
+	// every unit again, to each of the hundreds of Watchers below.
+	names := make([]string, 10)
+	for i := range names {
+		names[i] = fmt.Sprintf("gostemd-watch-ten-%d.service", i)
+		testbed.WriteUnit(t, names[i], sleeper)
+	}
+
 	var fill []*watch.Watcher
 	t.Cleanup(func() {
 		for _, w := range fill {
@@ -137,11 +145,6 @@ func TestIntegrationOwnRulesWhenFull(t *testing.T) {
 	}
 	fill = fill[:len(fill)-3]
 
-	names := make([]string, 10)
-	for i := range names {
-		names[i] = fmt.Sprintf("gostemd-watch-ten-%d.service", i)
-		testbed.WriteUnit(t, names[i], sleeper)
-	}
 	var w *watch.Watcher
 	require.Eventually(t, func() bool {
 		var err error
