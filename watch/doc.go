@@ -82,6 +82,13 @@
 // only to subscribed clients, so a Watcher keeps the connection subscribed
 // (Manager.Subscribe) while it runs.
 //
+// NB: the connection hands each of systemd's Manager signals to every
+// Watcher, which decodes it on its own. A daemon-reload, during which
+// systemd announces every unit again, so costs each Watcher hundreds of
+// signals: about 1 ms of CPU per Watcher and reload in the test bed, half
+// a second for 500 Watchers on one connection. Watch many units with one
+// Watcher rather than one Watcher each.
+//
 // # Compatibility
 //
 // Tested against systemd 252 and 257.
