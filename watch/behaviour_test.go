@@ -158,6 +158,48 @@ func TestIntegrationSlowAnnouncement(t *testing.T) {
 	}
 }
 
+// TestIntegrationAnnouncedBySignals has a unit start before the Watcher
+// asks where it is: the signals then tell its state, so the Watcher must
+// read only what they leave out, its Id and LoadState (with InvocationID,
+// to tell the run it read), and report the
+// changes it held meanwhile with that LoadState, after Added and in order,
+// with the job's events among them.
+func TestIntegrationAnnouncedBySignals(t *testing.T) {
+	testbed.Require(t)
+	watch.DelayLoads(t, 300*time.Millisecond)
+	gets := watch.CountGets(t)
+	m := connect(t)
+	name := "gostemd-watch-signalled.service"
+	testbed.WriteUnit(t, name, sleeper)
+	t.Cleanup(func() { finished(t)(m.StopUnit(testContext(t), name, "")) })
+
+	w := watchUnits(t, m, &watch.Options{Units: []string{name}})
+	require.False(t, initial(t, w).States[0].Loaded())
+	gets.Store(0)
+	job := finished(t)(m.StartUnit(testContext(t), name, ""))
+
+	_, events := await(t, w, func(e watch.Event) bool {
+		f, ok := e.(watch.JobFinished)
+		return ok && f.ID == job.ID()
+	})
+	require.NotEmpty(t, events)
+	added, ok := events[0].(watch.Added)
+	require.True(t, ok, "Added comes first: %#v", events)
+	assert.Equal(t, unit.LoadLoaded, added.State.LoadState)
+	assert.Equal(t, job.ID(), added.State.JobID, "the first change, the job queued, not the read's state: %#v", events)
+	assert.Contains(t, events, watch.JobStarted{Unit: name, ID: job.ID()})
+
+	p := progress{state: unit.Inactive}
+	for _, e := range events {
+		if s, ok := stateOf(e, name); ok {
+			assert.Equal(t, unit.LoadLoaded, s.LoadState, "%#v", e)
+			p.step(t, s, e)
+		}
+	}
+	assert.Equal(t, unit.Active, p.state)
+	assert.EqualValues(t, len([]string{"Id", "LoadState", "InvocationID"}), gets.Load(), "Gets made to read the unit")
+}
+
 // TestIntegrationSlowRead has the unit change while the Watcher reads it,
 // property by property: when the Watcher starts, and each time systemd
 // loads the unit again. What a signal sent during the read says must not

@@ -63,7 +63,10 @@
 //
 // The read asks for the unit by name first, because reading the object
 // path of a unit that is gone would make systemd load it again, and
-// announce it again, without end.
+// announce it again, without end. When the changes the unit signalled by
+// the time that answer came carry its state, as those of a unit loaded to
+// be started do, the Watcher reads only its LoadState, which no signal
+// carries, and holds those changes back until it knows it.
 //
 // # Cost
 //

@@ -1,6 +1,7 @@
 package watch
 
 import (
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,4 +29,13 @@ func SlowGets(tb testing.TB, d time.Duration) {
 func DropSignals(tb testing.TB, drop func(*dbus.Signal) bool) {
 	testHookDrop = drop
 	tb.Cleanup(func() { testHookDrop = func(*dbus.Signal) bool { return false } })
+}
+
+// CountGets counts the Gets of unit reads from now on, for the rest of the
+// test. Call it before opening Watchers.
+func CountGets(tb testing.TB) *atomic.Int64 {
+	var n atomic.Int64
+	testHookGet = func() { n.Add(1) }
+	tb.Cleanup(func() { testHookGet = func() {} })
+	return &n
 }

@@ -28,6 +28,10 @@ type unitRead struct {
 	// answered holds, for a read made of several calls, the sequence
 	// number of the reply each property came from (see readPath).
 	answered answers
+
+	// unread is set when only the unit's path is known: its properties
+	// are still to be read.
+	unread bool
 }
 
 // readUnits reads the state of the named units, or of every loaded unit
@@ -79,9 +83,23 @@ func readUnit(ctx context.Context, conn *bus.Conn, name string, path dbus.Object
 	seq dbus.Sequence,
 ) (unitRead, error) {
 	if path != "" {
-		return readPath(ctx, conn, name, path)
+		return readPath(ctx, conn, name, path, stateGets(name))
 	}
 
+	r, err := findUnit(ctx, conn, name, seq)
+	if err != nil || !r.unread {
+		return r, err
+	}
+	return readPath(ctx, conn, name, r.path, stateGets(name))
+}
+
+// findUnit asks systemd for the object path of a unit by name, which does
+// not load the unit, as asking its object path for a property would. The
+// unit is not loaded when systemd knows no such unit; seq is the sequence
+// number of a reply that did not list it. Otherwise the read returned is
+// unread: it holds the path, and the state is still to be read.
+func findUnit(ctx context.Context, conn *bus.Conn, name string, seq dbus.Sequence) (unitRead, error) {
+	var path dbus.ObjectPath
 	reply, getSeq := conn.QuerySequenced(ctx, bus.ManagerPath, bus.ManagerInterface, bus.GetUnit, name)
 	err := reply.Store(&path)
 	switch {
@@ -90,13 +108,13 @@ func readUnit(ctx context.Context, conn *bus.Conn, name string, path dbus.Object
 	case err != nil:
 		return unitRead{}, fmt.Errorf("get unit %s: %w", name, err)
 	}
-	return readPath(ctx, conn, name, path)
+	return unitRead{name: name, path: path, state: State{Unit: name}, since: getSeq, unread: true}, nil
 }
 
-// readPath reads a loaded unit's State: only the properties it is made
-// of, with one Get each, all sent at once. A GetAll of every interface
-// would send back hundreds of properties, all of which systemd would
-// compute and the Watcher decode, for each unit loaded.
+// readPath reads properties of a loaded unit, those of its State
+// (stateGets) or fewer, with one Get each, all sent at once. A GetAll of
+// every interface would send back hundreds of properties, all of which
+// systemd would compute and the Watcher decode, for each unit loaded.
 //
 // The replies tell the state at slightly different moments, as systemd
 // answers them in turn, and signals may arrive in between. The read is as
@@ -110,8 +128,8 @@ func readUnit(ctx context.Context, conn *bus.Conn, name string, path dbus.Object
 // unloaded in the meantime; it is then unloaded again soon, and the
 // Watcher reports that as Removed.
 func readPath(ctx context.Context, conn *bus.Conn, name string, path dbus.ObjectPath,
+	gets []propertyGet,
 ) (unitRead, error) {
-	gets := stateGets(name)
 	for attempt := 1; ; attempt++ {
 		props, answered, err := getEach(ctx, conn, path, gets)
 		switch {
@@ -151,6 +169,23 @@ var typeStateProps = map[unit.Type]struct {
 	unit.TypeTimer:     {bus.TimerInterface, []string{"Result"}},
 	unit.TypePath:      {bus.PathInterface, []string{"Result"}},
 	unit.TypeAutomount: {bus.AutomountInterface, []string{"Result"}},
+}
+
+// loadGets read what no signal carries: the LoadState, and the primary
+// name of a unit watched under an alias; and the InvocationID, which tells
+// whether the read found the run that the signals told of (loadState).
+var loadGets = []propertyGet{
+	{bus.UnitInterface, "Id"}, {bus.UnitInterface, "LoadState"}, {bus.UnitInterface, "InvocationID"},
+}
+
+// typeInterface returns the interface that carries the State of the named
+// unit's type, "" for a type with none (targets, slices, devices).
+func typeInterface(name string) string {
+	n, err := unit.ParseName(name)
+	if err != nil {
+		return ""
+	}
+	return typeStateProps[n.Type()].iface
 }
 
 // stateGets lists the Gets that read the State of the named unit: those of

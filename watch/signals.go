@@ -39,13 +39,21 @@ func (w *Watcher) propertiesChanged(sig *dbus.Signal) {
 		}
 	}
 	u.state = apply(u.state, changed)
-	if pc.Interface != bus.UnitInterface {
-		return
+	probing := u.announced != nil && u.announced.unread
+	if probing {
+		u.signalled.note(pc.Interface)
 	}
-	if u.announced != nil && !u.state.Loaded() {
-		u.state.LoadState = u.announced.loadState(u.state)
+	switch {
+	case pc.Interface != bus.UnitInterface:
+	case probing:
+		// The LoadState is read next: the change waits for it.
+		u.held = append(u.held, heldState{u.state})
+	default:
+		if u.announced != nil && !u.state.Loaded() {
+			u.state.LoadState = u.announced.loadState(u.state)
+		}
+		w.report(u)
 	}
-	w.report(u)
 }
 
 // unitInterface tells whether iface is the Unit interface or a unit type's.
@@ -97,14 +105,50 @@ func (w *Watcher) added(u *tracked) {
 	w.release(u)
 }
 
-// release emits the job events held while the unit's Added waited.
+// release emits the job events held while the unit's Added waited. The
+// changes held with them are dropped: the state now known supersedes them.
 func (w *Watcher) release(u *tracked) {
 	held := u.held
 	u.held = nil
 	for _, e := range held {
-		w.emit(e, u.state.Unit)
+		if _, ok := e.(heldState); !ok {
+			w.emit(e, u.state.Unit)
+		}
 	}
 }
+
+// replay reports the changes a unit signalled before its LoadState was
+// known, each with the LoadState now known, and the job events among
+// them, in the order they came. Changes of the type's interface signalled
+// after the last of them wait, as ever, for the Unit interface's.
+func (w *Watcher) replay(u *tracked, loadState unit.LoadState) {
+	current := u.state
+	held := u.held
+	u.held = nil
+	for _, e := range held {
+		h, ok := e.(heldState)
+		switch {
+		case ok:
+			u.state = h.state
+			u.state.LoadState = loadState
+			w.report(u)
+		case u.reported.Loaded():
+			w.emit(e, current.Unit)
+		default:
+			// A job event before the first change waits for Added,
+			// which releases it.
+			u.held = append(u.held, e)
+		}
+	}
+
+	u.state = current
+	u.state.LoadState = loadState
+}
+
+// heldState is a change kept back among a unit's held events.
+type heldState struct{ state State }
+
+func (heldState) event() {}
 
 // unitNew reads a unit systemd just loaded. During a reload it only notes
 // the unit: systemd then sends UnitNew for units it merely reloaded.
@@ -130,21 +174,19 @@ func (w *Watcher) unitNew(sig *dbus.Signal) error {
 }
 
 // load reads a unit that systemd announced, at path, in the signal or
-// reply numbered since. UnitNew carries no state, hence the read; but the
-// signals that arrived while the read was under way tell the unit's first
-// changes, which the read's answer already folds together. So the Watcher
-// handles those signals first, as they come, reporting the unit as Added at
-// the first state one of them gives. Once it has handled them all, as the
-// Mark queued behind them or any later signal tells it, it reports what
-// the read adds (announced).
+// reply numbered since. UnitNew carries no state, hence the read, made in
+// two steps.
 //
 // load asks for the unit by name first, which does not load it. Reading
 // the object path of a unit that systemd unloaded meanwhile, as it soon
 // does with one nothing needs, would load it again: systemd would announce
 // it anew, the Watcher would read it again, and so on for ever.
+//
+// The Watcher then handles the signals that arrived before that answer, as
+// a Mark queued behind them tells, and reads the properties (readAnnounced).
 func (w *Watcher) load(u *tracked, path dbus.ObjectPath, since dbus.Sequence) error {
 	testHookLoad()
-	r, err := readUnit(w.ctx, w.conn, u.state.Unit, "", since)
+	r, err := findUnit(w.ctx, w.conn, u.state.Unit, since)
 	if err != nil {
 		return err
 	}
@@ -152,8 +194,48 @@ func (w *Watcher) load(u *tracked, path dbus.ObjectPath, since dbus.Sequence) er
 	w.byPath[path] = u
 	w.locate(u, r)
 	u.since = max(u.since, since)
+	u.signalled = signalled{}
 	u.announced = &r
 	w.announcing = append(w.announcing, u)
+	w.sub.Mark(u.announced)
+	return nil
+}
+
+// readAnnounced reads a unit that systemd announced, whose object path the
+// Watcher found, now that it has handled the signals sent before.
+//
+// When those signals told the unit's state, as they do for a unit loaded
+// to be started, only what no signal carries is read: the LoadState, which
+// the changes held meanwhile are then reported with (see loadState: the
+// unit may be gone already). That saves a dozen calls for each
+// short-lived unit on a busy machine.
+//
+// Otherwise the whole State is read. Signals that arrive while the read is
+// under way tell the unit's first changes, which the read's answer already
+// folds together. So the Watcher handles those signals first, as they
+// come, reporting the unit as Added at the first state one of them gives.
+// Once it has handled them all, as the Mark queued behind them or any
+// later signal tells it, it reports what the read adds (announced).
+func (w *Watcher) readAnnounced(u *tracked) error {
+	found := u.announced
+	name := u.state.Unit
+	if u.signalled.told(name) {
+		r, err := readPath(w.ctx, w.conn, name, found.path, loadGets)
+		if err != nil {
+			return err
+		}
+		w.locate(u, r)
+		u.announced = nil
+		w.replay(u, r.loadState(u.state))
+		return nil
+	}
+
+	r, err := readPath(w.ctx, w.conn, name, found.path, stateGets(name))
+	if err != nil {
+		return err
+	}
+	w.locate(u, r)
+	u.announced = &r
 	w.sub.Mark(u.announced)
 	return nil
 }
@@ -181,24 +263,32 @@ func (r *unitRead) loadState(s State) unit.LoadState {
 var testHookLoad = func() {}
 
 // announce reports the reads of announced units whose answers the Watcher
-// is through with, as done tells.
-func (w *Watcher) announce(done func(*unitRead) bool) {
+// is through with, as done tells, or goes on to read their properties.
+func (w *Watcher) announce(done func(*unitRead) bool) error {
 	if len(w.announcing) == 0 {
-		return
+		return nil
 	}
 
 	pending := w.announcing[:0]
 	for _, u := range w.announcing {
 		switch {
 		case u.announced == nil:
-		case done(u.announced):
-			w.announced(u)
-		default:
+		case !done(u.announced):
 			pending = append(pending, u)
+		case u.announced.unread:
+			if err := w.readAnnounced(u); err != nil {
+				return err
+			}
+			if u.announced != nil {
+				pending = append(pending, u)
+			}
+		default:
+			w.announced(u)
 		}
 	}
 	clear(w.announcing[len(pending):])
 	w.announcing = pending
+	return nil
 }
 
 // announced reports the read of a unit systemd announced, now that the
@@ -253,6 +343,12 @@ func (w *Watcher) unitRemoved(sig *dbus.Signal) {
 // the reader was never told that it was: a unit systemd unloaded before
 // it sent any change.
 func (w *Watcher) unload(u *tracked) {
+	if u.announced != nil && u.announced.unread && u.signalled.unit {
+		// Changes held for a LoadState that is no longer there to
+		// read: the unit ran, so it was most likely loaded.
+		w.replay(u, unit.LoadLoaded)
+	}
+
 	name := u.state.Unit
 	told := u.reported.Loaded()
 	u.state, u.reported = notLoaded(name), notLoaded(name)

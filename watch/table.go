@@ -32,8 +32,32 @@ type tracked struct {
 	// until the Watcher has handled the signals sent before its answer.
 	announced *unitRead
 
-	// held are job events about the unit, kept back while its Added waits.
+	// held are job events about the unit, kept back while its Added waits,
+	// and changes kept back while its LoadState is read (heldState).
 	held []Event
+
+	// signalled tells which interfaces of an announced unit sent changes
+	// while the Watcher looked for its object path.
+	signalled signalled
+}
+
+// signalled records whether the Unit interface and the type's interface
+// of a unit sent changes.
+type signalled struct{ unit, typ bool }
+
+func (s *signalled) note(iface string) {
+	if iface == bus.UnitInterface {
+		s.unit = true
+	} else {
+		s.typ = true
+	}
+}
+
+// told tells whether the changes recorded carry every property of the
+// named unit's State but its LoadState: each PropertiesChanged carries all
+// of those its interface has.
+func (s signalled) told(name string) bool {
+	return s.unit && (s.typ || typeInterface(name) == "")
 }
 
 // table indexes the watched units. A table of every unit (all) grows and

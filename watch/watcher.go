@@ -332,15 +332,16 @@ func (w *Watcher) handle(e bus.Event) error {
 	case e.Reset != bus.NoReset:
 		return w.resync(e.Reset)
 	case e.Mark != nil:
-		w.announce(func(r *unitRead) bool { return r == e.Mark })
-		return nil
+		return w.announce(func(r *unitRead) bool { return r == e.Mark })
 	}
 
 	sig := e.Signal
 	if testHookDrop(sig) {
 		return nil
 	}
-	w.announce(func(r *unitRead) bool { return r.since < sig.Sequence })
+	if err := w.announce(func(r *unitRead) bool { return r.since < sig.Sequence }); err != nil {
+		return err
+	}
 	switch sig.Name {
 	case propertiesChanged:
 		w.propertiesChanged(sig)
