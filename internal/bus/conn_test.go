@@ -284,7 +284,7 @@ func TestResetReasonString(t *testing.T) {
 func TestSubscriptionQueue(t *testing.T) {
 	c := newConn(nil)
 	defer c.Close()
-	s, err := c.newSubscription(Match{}, []Match{{}})
+	s, err := c.newSubscription(Match{}, []Match{{}}, nil)
 	require.NoError(t, err)
 
 	const n = 10000

@@ -182,7 +182,7 @@ func (c *Conn) deliver(l *link, iface, member string, sig *dbus.Signal) {
 	}
 
 	for s := range c.subs {
-		if s.match.matches(iface, member, sig.Path) {
+		if s.match.matches(iface, member, sig.Path) && (s.keep == nil || s.keep(iface, member, sig)) {
 			s.push(Event{Signal: sig})
 		}
 	}

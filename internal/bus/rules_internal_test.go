@@ -30,7 +30,7 @@ func TestIntegrationSubscribeRules(t *testing.T) {
 	subs := map[string]*Subscription{}
 	for _, name := range []string{watched, second} {
 		s, err := c.SubscribeRules(ctx, m,
-			[]Match{{Path: UnitPath(name), Interface: PropertiesInterface, Member: PropertiesChanged}})
+			[]Match{{Path: UnitPath(name), Interface: PropertiesInterface, Member: PropertiesChanged}}, nil)
 		require.NoError(t, err)
 		subs[name] = s
 	}
@@ -98,7 +98,7 @@ func TestSubscribeRulesRefusesBadRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := c.SubscribeRules(t.Context(), tt.m, tt.rules)
+			_, err := c.SubscribeRules(t.Context(), tt.m, tt.rules, nil)
 			require.Error(t, err)
 			assert.ErrorContains(t, err, "subscribe")
 		})

@@ -215,6 +215,7 @@ type Subscription struct {
 	c      *Conn
 	match  Match
 	rules  []Match // its own rules on the bus, besides any shared one (match.Via)
+	keep   Filter  // nil keeps every signal match selects
 	events chan Event
 
 	mu    sync.Mutex
@@ -232,18 +233,26 @@ type Subscription struct {
 // The caller must Close the subscription.
 func (c *Conn) Subscribe(ctx context.Context, m Match) (*Subscription, error) {
 	if m.Via != nil {
-		return c.subscribe(ctx, m, nil)
+		return c.subscribe(ctx, m, nil, nil)
 	}
-	return c.subscribe(ctx, m, []Match{m})
+	return c.subscribe(ctx, m, []Match{m}, nil)
 }
+
+// Filter tells whether a subscription keeps a signal that its Match
+// selects. It runs as the connection reads the signal, with the Conn's
+// lock held: it must be quick, and must neither block nor use the Conn.
+type Filter func(iface, member string, sig *dbus.Signal) bool
 
 // SubscribeRules is Subscribe with the rules the bus daemon gets given
 // apart from m: narrower ones, such as one for each object followed, so
 // that the connection receives no signal of the others, where m selects
 // them all. With m.Via, the subscription has the shared rule too. It still
-// receives only what m selects. The rules stay for its life, across
+// receives only what m selects, and of that, when keep is not nil, only
+// what keep keeps: the connection receives for all its subscriptions
+// together what their rules bring, and over a private socket, where no bus
+// daemon filters, everything. The rules stay for its life, across
 // reconnects.
-func (c *Conn) SubscribeRules(ctx context.Context, m Match, rules []Match) (*Subscription, error) {
+func (c *Conn) SubscribeRules(ctx context.Context, m Match, rules []Match, keep Filter) (*Subscription, error) {
 	if len(rules) == 0 {
 		return nil, errors.New("subscribe: no rule given")
 	}
@@ -252,15 +261,15 @@ func (c *Conn) SubscribeRules(ctx context.Context, m Match, rules []Match) (*Sub
 			return nil, fmt.Errorf("subscribe: rule %d: %w", i, err)
 		}
 	}
-	return c.subscribe(ctx, m, slices.Clone(rules))
+	return c.subscribe(ctx, m, slices.Clone(rules), keep)
 }
 
-func (c *Conn) subscribe(ctx context.Context, m Match, rules []Match) (*Subscription, error) {
+func (c *Conn) subscribe(ctx context.Context, m Match, rules []Match, keep Filter) (*Subscription, error) {
 	if err := m.validate(); err != nil {
 		return nil, fmt.Errorf("subscribe: %w", err)
 	}
 
-	s, err := c.newSubscription(m, rules)
+	s, err := c.newSubscription(m, rules, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -280,11 +289,12 @@ func (c *Conn) subscribe(ctx context.Context, m Match, rules []Match) (*Subscrip
 	return s, nil
 }
 
-func (c *Conn) newSubscription(m Match, rules []Match) (*Subscription, error) {
+func (c *Conn) newSubscription(m Match, rules []Match, keep Filter) (*Subscription, error) {
 	s := &Subscription{
 		c:      c,
 		match:  m,
 		rules:  rules,
+		keep:   keep,
 		events: make(chan Event),
 		more:   make(chan struct{}, 1),
 		done:   make(chan struct{}),
