@@ -14,6 +14,7 @@ import (
 
 	"github.com/gostemd/gostemd"
 	"github.com/gostemd/gostemd/internal/bus"
+	"github.com/gostemd/gostemd/internal/client"
 	"github.com/gostemd/gostemd/internal/testbed"
 	"github.com/gostemd/gostemd/manager"
 	"github.com/gostemd/gostemd/unit"
@@ -178,4 +179,58 @@ func TestIntegrationPrivateSocket(t *testing.T) {
 
 	finished(t)(m.StopUnit(ctx, name, ""))
 	_, _ = await(t, w, reaches(name, "inactive"))
+}
+
+// A Watcher of a few units that shares its connection with a subscription
+// to every signal systemd sends, so that the connection receives them all,
+// is still handed only the signals about its units and about reloads: not
+// another unit's changes, nor what a daemon-reload says of every unit.
+func TestIntegrationOwnSignalsOnly(t *testing.T) {
+	testbed.Require(t)
+	ctx := testContext(t)
+	m := connect(t)
+	watched, other := "gostemd-watch-mine.service", "gostemd-watch-theirs.service"
+	testbed.WriteUnit(t, watched, sleeper)
+	testbed.WriteUnit(t, other, sleeper)
+
+	var (
+		mu      sync.Mutex
+		handled []*dbus.Signal
+	)
+	watch.DropSignals(t, func(sig *dbus.Signal) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		handled = append(handled, sig)
+		return false
+	})
+	everything, err := client.OfManager(m).Conn.Subscribe(ctx, bus.Match{PathNamespace: bus.ManagerPath})
+	require.NoError(t, err)
+	t.Cleanup(everything.Close)
+	received := 0
+	go func() {
+		for range everything.Events() {
+			mu.Lock()
+			received++
+			mu.Unlock()
+		}
+	}()
+
+	w := watchUnits(t, m, &watch.Options{Units: []string{watched}})
+	initial(t, w)
+	cycle(t, m, other, 2)
+	testbed.Systemctl(t, "daemon-reload")
+	cycle(t, m, watched, 1)
+	await(t, w, func(e watch.Event) bool { return e == watch.Removed{Unit: watched} })
+
+	mu.Lock()
+	defer mu.Unlock()
+	path := bus.UnitPath(watched)
+	for _, sig := range handled {
+		ok := sig.Path == path || sig.Name == bus.ManagerInterface+"."+bus.Reloading ||
+			mentions(sig.Body, watched, path)
+		assert.True(t, ok, "a signal about something else reached the Watcher: %s %s %v",
+			sig.Path, sig.Name, sig.Body)
+	}
+	assert.NotEmpty(t, handled)
+	assert.Greater(t, received, 2*len(handled), "the connection received every unit's signals")
 }

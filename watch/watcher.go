@@ -156,7 +156,7 @@ func (w *Watcher) subscribeAndRead(ctx context.Context, rules []bus.Match) ([]un
 		w.sub, err = w.conn.Subscribe(ctx, m)
 	} else {
 		m.Via = &managerSignals
-		w.sub, err = w.conn.SubscribeRules(ctx, m, rules)
+		w.sub, err = w.conn.SubscribeRules(ctx, m, rules, ownSignals(w.names()))
 	}
 	if err != nil {
 		return nil, err
@@ -200,6 +200,48 @@ func ownRules(names []string) []bus.Match {
 		})
 	}
 	return rules
+}
+
+// ownSignals keeps, of the signals a connection receives for all its
+// subscriptions, those a Watcher with rules of its own needs: the
+// property changes of its units, and of the Manager's signals, those about
+// its units and the start and end of reloads. Without it, every Watcher of
+// the connection would wake up for each unit and job signal, most of all
+// during a daemon-reload, when systemd announces every unit again.
+func ownSignals(names []string) bus.Filter {
+	units := make(map[string]bool, len(names))
+	paths := make(map[dbus.ObjectPath]bool, len(names))
+	for _, name := range names {
+		units[name] = true
+		paths[bus.UnitPath(name)] = true
+	}
+
+	return func(iface, member string, sig *dbus.Signal) bool {
+		switch {
+		case iface == bus.PropertiesInterface:
+			return paths[sig.Path]
+		case iface != bus.ManagerInterface:
+			return false
+		}
+		switch member {
+		case bus.Reloading:
+			return true
+		case bus.UnitNew, bus.UnitRemoved:
+			return namesUnit(sig, 0, units)
+		case bus.JobNew, bus.JobRemoved:
+			return namesUnit(sig, 2, units)
+		}
+		return false
+	}
+}
+
+// namesUnit tells whether argument i of sig is one of the unit names.
+func namesUnit(sig *dbus.Signal, i int, units map[string]bool) bool {
+	if len(sig.Body) <= i {
+		return false
+	}
+	name, _ := sig.Body[i].(string)
+	return units[name]
 }
 
 // aliased tells whether a read found a unit under another object path than
