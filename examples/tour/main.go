@@ -40,6 +40,11 @@ var steps = []step{
 		"gostemd speaks to systemd over D-Bus, in typed Go values. This reads the manager's " +
 			"properties, lists the services that run, and starts a unit, learning how its job " +
 			"ended from systemd's JobRemoved signal instead of polling."},
+	{"watch", "events without polling",
+		"A Watcher follows units through systemd's signals: it names a unit before it exists, " +
+			"then reports it appearing, its jobs, each change of state with the fields that " +
+			"changed, and its going away. Waiting until a unit is active or has stopped is built " +
+			"on the same events."},
 	{"exec", "exec.Command, as a systemd service",
 		"run.Command mirrors os/exec, but systemd starts the process as a transient service: " +
 			"not a child of this program, in a cgroup of its own, and as another user if asked."},
