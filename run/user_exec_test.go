@@ -1,18 +1,23 @@
 package run_test
 
 import (
+	"context"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gostemd/gostemd/internal/testbed"
+	"github.com/gostemd/gostemd/manager"
 	"github.com/gostemd/gostemd/run"
+	"github.com/gostemd/gostemd/unit"
+	"github.com/gostemd/gostemd/watch"
 )
 
 // The unprivileged user TestIntegrationCmdUserManager runs as, and the
@@ -109,4 +114,42 @@ func runAsUser(t *testing.T) {
 	out, err = cmd.Output()
 	require.NoError(t, err)
 	assert.Contains(t, string(out), "/user@"+userID+".service/app.slice/"+cmd.Result.Unit+"\n")
+
+	watchUserUnit(t)
+}
+
+// watchUserUnit follows a Cmd of the user's manager with a Watcher on that
+// manager: the user's systemd sends its signals on the user's bus.
+func watchUserUnit(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m, err := manager.Connect(ctx, nil)
+	require.NoError(t, err)
+	defer m.Close()
+
+	name := "gostemd-user-watched.service"
+	w, err := watch.Units(ctx, m, name)
+	require.NoError(t, err)
+	defer w.Close()
+	first := <-w.Events()
+	require.IsType(t, watch.Resync{}, first)
+
+	cmd := run.Command("sh", "-c", "exit 4")
+	cmd.Unit, cmd.Manager = name, m
+	assert.Equal(t, 4, exitError(t, cmd).ExitCode())
+
+	var seen []watch.Event
+	for {
+		select {
+		case e := <-w.Events():
+			seen = append(seen, e)
+			if c, ok := e.(watch.Changed); ok && c.State.ActiveState == unit.Failed {
+				assert.Equal(t, unit.Result("exit-code"), c.State.Result, "%#v", seen)
+				assert.IsType(t, watch.Added{}, seen[0], "%#v", seen)
+				return
+			}
+		case <-ctx.Done():
+			t.Fatalf("no failed state from the user's manager: %#v", seen)
+		}
+	}
 }
