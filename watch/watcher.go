@@ -124,19 +124,20 @@ func (w *Watcher) start(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, w.cancel)
 	defer stop()
 
-	rules := ownRules(w.names())
-	reads, err := w.subscribeAndRead(ctx, rules)
+	names := w.names()
+	rules := ownRules(names)
+	reads, err := w.subscribeAndRead(ctx, names, rules)
 	switch {
 	case rules == nil:
 	case errors.Is(err, gostemd.ErrLimitsExceeded):
 		// The connection has no room left for a rule per unit; one for
 		// all units may still fit.
-		reads, err = w.subscribeAndRead(ctx, nil)
+		reads, err = w.subscribeAndRead(ctx, names, nil)
 	case err == nil && aliased(reads):
 		// A unit watched under an alias signals its changes from the
 		// object of its primary name, which the rules left out.
 		w.sub.Close()
-		reads, err = w.subscribeAndRead(ctx, nil)
+		reads, err = w.subscribeAndRead(ctx, names, nil)
 	}
 	if err != nil {
 		return err
@@ -148,21 +149,23 @@ func (w *Watcher) start(ctx context.Context) error {
 }
 
 // subscribeAndRead subscribes to systemd's signals, with the bus rules
-// given or, if nil, one rule for all units, then reads the watched units.
-func (w *Watcher) subscribeAndRead(ctx context.Context, rules []bus.Match) ([]unitRead, error) {
+// given or, if nil, one rule for all units, then reads the watched units,
+// names (nil for every unit).
+func (w *Watcher) subscribeAndRead(ctx context.Context, names []string, rules []bus.Match,
+) ([]unitRead, error) {
 	m := bus.Match{PathNamespace: bus.ManagerPath, ManagerSubscribe: true}
 	var err error
 	if rules == nil {
 		w.sub, err = w.conn.Subscribe(ctx, m)
 	} else {
 		m.Via = &managerSignals
-		w.sub, err = w.conn.SubscribeRules(ctx, m, rules, ownSignals(w.names()))
+		w.sub, err = w.conn.SubscribeRules(ctx, m, rules, ownSignals(names))
 	}
 	if err != nil {
 		return nil, err
 	}
 
-	reads, err := readUnits(w.ctx, w.conn, w.names())
+	reads, err := readUnits(w.ctx, w.conn, names)
 	if err != nil {
 		w.sub.Close()
 		return nil, contextOr(ctx, err)
