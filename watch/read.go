@@ -178,14 +178,16 @@ var loadGets = []propertyGet{
 	{bus.UnitInterface, "Id"}, {bus.UnitInterface, "LoadState"}, {bus.UnitInterface, "InvocationID"},
 }
 
-// typeInterface returns the interface that carries the State of the named
-// unit's type, "" for a type with none (targets, slices, devices).
-func typeInterface(name string) string {
+// typeState returns the interface and properties of the State that the
+// named unit's type has, none for a type without (targets, slices,
+// devices).
+func typeState(name string) (iface string, props []string) {
 	n, err := unit.ParseName(name)
 	if err != nil {
-		return ""
+		return "", nil
 	}
-	return typeStateProps[n.Type()].iface
+	t := typeStateProps[n.Type()]
+	return t.iface, t.names
 }
 
 // stateGets lists the Gets that read the State of the named unit: those of
@@ -196,11 +198,9 @@ func stateGets(name string) []propertyGet {
 		gets = append(gets, propertyGet{bus.UnitInterface, n})
 	}
 
-	if n, err := unit.ParseName(name); err == nil {
-		t := typeStateProps[n.Type()]
-		for _, prop := range t.names {
-			gets = append(gets, propertyGet{t.iface, prop})
-		}
+	iface, props := typeState(name)
+	for _, prop := range props {
+		gets = append(gets, propertyGet{iface, prop})
 	}
 	return gets
 }

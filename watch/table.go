@@ -57,7 +57,8 @@ func (s *signalled) note(iface string) {
 // named unit's State but its LoadState: each PropertiesChanged carries all
 // of those its interface has.
 func (s signalled) told(name string) bool {
-	return s.unit && (s.typ || typeInterface(name) == "")
+	iface, _ := typeState(name)
+	return s.unit && (s.typ || iface == "")
 }
 
 // table indexes the watched units. A table of every unit (all) grows and
