@@ -39,7 +39,7 @@ func (w *Watcher) propertiesChanged(sig *dbus.Signal) {
 		}
 	}
 	u.state = apply(u.state, changed)
-	probing := u.announced != nil && u.announced.unread
+	probing := u.probing()
 	if probing {
 		u.signalled.note(pc.Interface)
 	}
@@ -343,7 +343,7 @@ func (w *Watcher) unitRemoved(sig *dbus.Signal) {
 // the reader was never told that it was: a unit systemd unloaded before
 // it sent any change.
 func (w *Watcher) unload(u *tracked) {
-	if u.announced != nil && u.announced.unread && u.signalled.unit {
+	if u.probing() && u.signalled.unit {
 		// Changes held for a LoadState that is no longer there to
 		// read: the unit ran, so it was most likely loaded.
 		w.replay(u, unit.LoadLoaded)

@@ -41,6 +41,12 @@ type tracked struct {
 	signalled signalled
 }
 
+// probing tells whether the Watcher found the object path of a unit
+// systemd announced, and has yet to read its properties.
+func (u *tracked) probing() bool {
+	return u.announced != nil && u.announced.unread
+}
+
 // signalled records whether the Unit interface and the type's interface
 // of a unit sent changes.
 type signalled struct{ unit, typ bool }
